@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Users and roles"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from accounts.roles import sync_role_permissions
+
+        post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from simple_history.models import HistoricalRecords
+
+from audit.history import AuditedModel
+
+
+class User(AuditedModel, AbstractUser):
+    """A MedCamp user; roles are Django groups (accounts.roles)."""
+
+    audit_type = "user"
+    audit_fields: ClassVar[tuple[str, ...] | None] = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    )
+
+    # The password hash and login times never enter the history tables.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    def role_names(self) -> list[str]:
+        """Role names, sorted; uses prefetched groups when present, cached per instance."""
+        cached = self.__dict__.get("_role_names")
+        if cached is None:
+            cached = sorted(group.name for group in self.groups.all())
+            self.__dict__["_role_names"] = cached
+        return list(cached)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(set(roles) & set(self.role_names()))
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.display_name()

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.roles import ALL_ROLES
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "roles"]
+        read_only_fields = fields
+
+    def get_roles(self, user: User) -> list[str]:
+        return user.role_names()
+
+
+class LoginSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class RefreshSerializer(serializers.Serializer[Any]):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class LogoutSerializer(serializers.Serializer[Any]):
+    refresh = serializers.CharField(max_length=2048, required=False)
+
+
+class UserCreateSerializer(serializers.Serializer[Any]):
+    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
+    password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=ALL_ROLES), required=False)
+
+    def validate_username(self, value: str) -> str:
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with this username already exists.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = User(username=attrs["username"], email=attrs.get("email", ""))
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except Exception as exc:  # django ValidationError -> field error
+            raise serializers.ValidationError({"password": list(getattr(exc, "messages", [str(exc)]))}) from None
+        return attrs
+
+
+class UserUpdateSerializer(serializers.Serializer[Any]):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(max_length=256, write_only=True, required=False, trim_whitespace=False)
+
+    def validate_password(self, value: str) -> str:
+        try:
+            password_validation.validate_password(value, self.instance)
+        except Exception as exc:
+            raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from None
+        return value
+
+
+class RoleSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=ALL_ROLES)

@@ -1,0 +1,94 @@
+"""Writes of users and roles; each is one transaction and says what happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import User
+from audit.events import emit, target_of
+from audit.history import audit_note
+from clinic.errors import Conflict, NotFound
+
+
+@transaction.atomic
+def user_create(
+    *, by: User | None, username: str, password: str, roles: list[str] | None = None, **details: Any
+) -> User:
+    """Create a user (password hashed, never logged) with optional roles."""
+    user = User(username=username, **details)
+    user.set_password(password)
+    user.is_staff = bool(roles)
+    audit_note(user, by=by, details={"roles": sorted(roles or [])})
+    user.save()
+    if roles:
+        user.groups.set(Group.objects.filter(name__in=roles))
+    user.__dict__.pop("_role_names", None)
+    return user
+
+
+@transaction.atomic
+def user_update(*, by: User, user: User, **changes: Any) -> User:
+    """Update a user's details; a new password is hashed and shown only as changed."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    password = changes.pop("password", None)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    audit_note(user, by=by, details={"password_changed": True} if password else None)
+    user.save()
+    return user
+
+
+def _role_group(role: str) -> Group:
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        raise NotFound(f"There is no role named {role!r}.", code="unknown_role")
+    return group
+
+
+@transaction.atomic
+def user_assign_role(*, by: User, user: User, role: str) -> User:
+    """Give a user a role (idempotent refusal: assigning a held role is a conflict)."""
+    group = _role_group(role)
+    before = user.role_names()
+    if role in before:
+        raise Conflict(f"{user.username} already has the role {role}.", code="role_already_assigned")
+    user.groups.add(group)
+    _after_roles_change(by=by, user=user, before=before, event="user.role_assigned", role=role)
+    return user
+
+
+@transaction.atomic
+def user_remove_role(*, by: User, user: User, role: str) -> User:
+    """Take a role from a user."""
+    group = _role_group(role)
+    before = user.role_names()
+    if role not in before:
+        raise Conflict(f"{user.username} does not have the role {role}.", code="role_not_assigned")
+    user.groups.remove(group)
+    _after_roles_change(by=by, user=user, before=before, event="user.role_removed", role=role)
+    return user
+
+
+def _after_roles_change(*, by: User, user: User, before: list[str], event: str, role: str) -> None:
+    user.__dict__.pop("_role_names", None)
+    after = user.role_names()
+    staff = bool(after) or user.is_superuser
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user._history_user = by  # type: ignore[attr-defined]
+        user.save(update_fields=["is_staff"])
+    verb = "gave" if event.endswith("assigned") else "took"
+    emit(
+        event,
+        action="update",
+        actor=by,
+        target=target_of(user),
+        changes={"roles": {"old": before, "new": after}},
+        message=f"{by.username} {verb} role {role} {'to' if verb == 'gave' else 'from'} {user.username}",
+        on_commit=True,
+    )

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as s
+from rest_framework import status
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services, throttling
+from accounts.models import User
+from accounts.roles import ADMIN, AUDITOR, EVERYONE
+from accounts.serializers import (
+    LoginSerializer,
+    LogoutSerializer,
+    RefreshSerializer,
+    RoleSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+from audit import context
+from audit.events import emit, target_of
+from clinic.errors import DomainError, Forbidden
+
+TokenPair = inline_serializer(
+    "TokenPair", {"access": s.CharField(), "refresh": s.CharField(), "user": UserSerializer()}
+)
+
+
+class LoginView(APIView):
+    authentication_classes: list[Any] = []
+    audit_resource = "auth"
+    audit_action = "login"
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenPair})
+    def post(self, request: Request) -> Response:
+        data = _valid(LoginSerializer, request)
+        username, ip = data["username"], _ip()
+        if throttling.is_locked(username, ip):
+            _login_event("failure", username, "throttled")
+            raise DomainError(
+                "Too many failed logins; wait a few minutes.", code="throttled", status_code=429, audited=True
+            )
+        user = authenticate(request, username=username, password=data["password"])
+        if user is None:
+            throttling.record_failure(username, ip)
+            _login_event("failure", username, "invalid_credentials")
+            raise DomainError("Wrong username or password.", code="invalid_credentials", status_code=401, audited=True)
+        throttling.clear(username, ip)
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        refresh = RefreshToken.for_user(user)
+        _login_event("success", username, None, user)
+        body = {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
+        return Response(body)
+
+
+class RefreshView(APIView):
+    authentication_classes: list[Any] = []
+    audit_resource = "auth"
+    audit_action = "refresh"
+
+    @extend_schema(request=RefreshSerializer, responses={200: inline_serializer("Access", {"access": s.CharField()})})
+    def post(self, request: Request) -> Response:
+        raw = _valid(RefreshSerializer, request)["refresh"]
+        refresh = _refresh_token(raw)
+        user = User.objects.filter(pk=refresh.get("user_id")).first()
+        if user is None or not user.is_active:
+            code = "user_not_found" if user is None else "user_inactive"
+            raise DomainError("This refresh token's user cannot sign in.", code=code, status_code=401)
+        return Response({"access": str(refresh.access_token)})
+
+
+class LogoutView(APIView):
+    allowed_roles = {"POST": EVERYONE}
+    audit_resource = "auth"
+    audit_action = "logout"
+
+    @extend_schema(
+        request=LogoutSerializer,
+        responses={
+            200: inline_serializer("Logout", {"message": s.CharField(), "refresh_blacklisted": s.BooleanField()})
+        },
+    )
+    def post(self, request: Request) -> Response:
+        raw = _valid(LogoutSerializer, request).get("refresh")
+        blacklisted = False
+        if raw:
+            refresh = _refresh_token(raw)
+            if str(refresh.get("user_id")) != str(request.user.pk):
+                raise Forbidden("That refresh token belongs to another user.", code="refresh_token_not_owned")
+            refresh.blacklist()
+            blacklisted = True
+        emit(
+            "auth.logout",
+            action="logout",
+            source="auth",
+            target=target_of(request.user),
+            details={
+                "user_id": request.user.pk,
+                "username": request.user.get_username(),
+                "refresh_blacklisted": blacklisted,
+            },
+            message=f"{request.user.get_username()} logged out",
+        )
+        message = "Logged out. Delete the access and refresh tokens stored on this device."
+        return Response({"message": message, "refresh_blacklisted": blacklisted})
+
+
+class MeView(APIView):
+    allowed_roles = {"GET": EVERYONE}
+    audit_resource = "auth"
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+
+class UserListView(APIView):
+    allowed_roles = {"GET": {ADMIN, AUDITOR}, "POST": {ADMIN}}
+    audit_resource = "user"
+
+    @extend_schema(responses=UserSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        users = User.objects.prefetch_related("groups").order_by("username")
+        emit(
+            "user.list_viewed", action="read", source="route", details={"count": len(users)}, message="viewed all users"
+        )
+        return Response(UserSerializer(users, many=True).data)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(UserCreateSerializer, request)
+        user = services.user_create(by=request.user, **data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailView(APIView):
+    # GET for admins and auditors, and any user for themself (checked below).
+    allowed_roles = {"GET": EVERYONE, "PATCH": {ADMIN}}
+    audit_resource = "user"
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        user = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
+        if user.pk != request.user.pk and not request.user.has_role(ADMIN, AUDITOR):
+            raise Forbidden("You may view only your own account.")
+        emit(
+            "user.viewed", action="read", source="route", target=target_of(user), message=f"viewed user {user.username}"
+        )
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        user = get_object_or_404(User, pk=pk)
+        data = _valid(UserUpdateSerializer, request, instance=user)
+        user = services.user_update(by=request.user, user=user, **data)
+        return Response(UserSerializer(user).data)
+
+
+class UserRolesView(APIView):
+    allowed_roles = {"POST": {ADMIN}}
+    audit_resource = "user_role"
+
+    @extend_schema(request=RoleSerializer, responses=UserSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        user = get_object_or_404(User, pk=pk)
+        role = _valid(RoleSerializer, request)["role"]
+        return Response(UserSerializer(services.user_assign_role(by=request.user, user=user, role=role)).data)
+
+
+class UserRoleDetailView(APIView):
+    allowed_roles = {"DELETE": {ADMIN}}
+    audit_resource = "user_role"
+
+    @extend_schema(responses=UserSerializer)
+    def delete(self, request: Request, pk: int, role: str) -> Response:
+        user = get_object_or_404(User, pk=pk)
+        return Response(UserSerializer(services.user_remove_role(by=request.user, user=user, role=role)).data)
+
+
+def _valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _ip() -> str | None:
+    ctx = context.current()
+    return ctx.ip if ctx else None
+
+
+def _refresh_token(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)  # type: ignore[arg-type]
+    except ExpiredTokenError:
+        raise DomainError(
+            "The refresh token has expired; log in again.", code="token_expired", status_code=401
+        ) from None
+    except TokenError:
+        raise DomainError("The refresh token is invalid or revoked.", code="token_invalid", status_code=401) from None
+
+
+def _login_event(outcome: str, username: str, reason: str | None, user: User | None = None) -> None:
+    emit(
+        "auth.login",
+        action="login",
+        outcome=outcome,
+        reason=reason,
+        actor=user,
+        source="auth",
+        details={"username": username},
+        message=f"login {'succeeded' if outcome == 'success' else 'refused'} for {username!r}",
+    )

@@ -1,0 +1,26 @@
+"""System checks of the audit configuration, run at start-up (manage.py, wsgi)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+from audit.logbull import config_errors
+
+
+@register("audit")
+def logbull_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    host, project = settings.LOGBULL_HOST, settings.LOGBULL_PROJECT_ID
+    if not host and not project:
+        return []
+    if bool(host) != bool(project):
+        return [
+            Error(
+                "LOGBULL_HOST and LOGBULL_PROJECT_ID must be set together.",
+                hint="Set both to send audit events to LogBull, or neither.",
+                id="audit.E001",
+            )
+        ]
+    return [Error(problem, id="audit.E002") for problem in config_errors(host, project)]

@@ -1,0 +1,121 @@
+"""The audit API: one function that records an event with the keys of docs/audit-events.md.
+
+Call sites: services (domain changes, via audit.history), views (reads and access),
+auth (logins, logouts, rejected tokens) and the API's exception handler (refusals).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from audit import context
+from audit.sanitize import scrub, sensitive_fields
+
+AUDIT_LOGGER_NAME = "medcamp.audit"
+_logger = logging.getLogger(AUDIT_LOGGER_NAME)
+
+ACTIONS = {"create", "read", "update", "delete", "login", "logout", "execute"}
+SOURCES = {"route", "service", "admin", "auth", "command"}
+
+_UNSET: Any = object()
+
+
+def actor_of(user: Any) -> dict[str, Any] | None:
+    """`{id, username, roles}` of a user, or None for anonymous."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    roles = user.role_names() if hasattr(user, "role_names") else []
+    return {"id": user.pk, "username": user.get_username(), "roles": roles}
+
+
+def default_source() -> str:
+    """Where a domain change comes from when the caller does not say."""
+    ctx = context.current()
+    if ctx is None:
+        return "command"
+    return "admin" if ctx.channel == "admin" else "service"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_event(
+    event: str,
+    *,
+    action: str,
+    outcome: str = "success",
+    reason: str | None = None,
+    message: str = "",
+    actor: Any = _UNSET,
+    target: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    fields: Mapping[str, Any] | None = None,
+    scope: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    level: int | None = None,
+) -> dict[str, Any]:
+    """The event as a JSON-native dict, scrubbed of secrets and sensitive values."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if source is not None and source not in SOURCES:
+        raise ValueError(f"unknown audit source {source!r}")
+    ctx = context.current()
+    if actor is _UNSET:
+        actor = ctx.user() if ctx is not None else None
+    if level is None:
+        level = logging.INFO if outcome == "success" else logging.WARNING
+    record: dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "timestamp": now_iso(),
+        "level": logging.getLevelName(level),
+        "event": event,
+        "action": action,
+        "outcome": outcome,
+    }
+    if outcome != "success":
+        record["reason"] = reason or "unspecified"
+    record["actor"] = actor if isinstance(actor, dict) or actor is None else actor_of(actor)
+    record["request"] = ctx.as_dict() if ctx is not None else None
+    record["source"] = source or default_source()
+    if target:
+        record["target"] = dict(target)
+    for key, value in (scope or {}).items():
+        if value is not None:
+            record[key] = value
+    sensitive = sensitive_fields()
+    if changes is not None:
+        record["changes"] = scrub(dict(changes), sensitive=sensitive)
+    if fields is not None:
+        record["fields"] = scrub(dict(fields), sensitive=sensitive)
+    if details:
+        record["details"] = scrub(dict(details), sensitive=sensitive)
+    record["message"] = scrub(message or event)
+    return record
+
+
+def write(record: dict[str, Any]) -> None:
+    """Send a built event to every sink."""
+    _logger.log(logging.getLevelName(record["level"]), record["message"], extra={"audit": record})
+
+
+def emit(event: str, *, on_commit: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """Build and send one audit event; with on_commit, only once the transaction commits."""
+    record = build_event(event, **kwargs)
+    if on_commit:
+        transaction.on_commit(lambda: write(record))
+    else:
+        write(record)
+    return record
+
+
+def target_of(obj: Any) -> dict[str, Any]:
+    audit_type = getattr(obj, "audit_type", None) or obj._meta.model_name
+    return {"type": audit_type, "id": obj.pk}

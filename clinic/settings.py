@@ -1,0 +1,215 @@
+"""MedCamp settings, read from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from clinic.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+TESTING = env_bool("MEDCAMP_TESTING", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("SECRET_KEY is required when DJANGO_DEBUG is off")
+    # Development only: a fresh secret per process start; tokens do not survive a restart.
+    SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "audit",
+    "accounts",
+    "camps",
+    "patients",
+    "pharmacy",
+    "consultations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "audit.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+WSGI_APPLICATION = "clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the embedded default; DATABASE_URL (postgres://...) switches to PostgreSQL.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several writers (runserver threads, tests with threads) wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# A shared cache (Redis) makes login throttling hold across app processes.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "medcamp"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve static files straight from the apps in development and tests (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = trust REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AuditedJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RoleMatrixPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "clinic.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "clinic.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_int("JWT_REFRESH_HOURS", 24, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": False,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# Failed logins allowed per (username, client address) within the window before 429.
+LOGIN_THROTTLE_ATTEMPTS = env_int("LOGIN_THROTTLE_ATTEMPTS", 5, minimum=1)
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 300, minimum=1)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MedCamp API",
+    "DESCRIPTION": "Patient flow and audit trail of free medical camps.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# --- Audit trail (see docs/architecture.md and audit/logging_config.py) ---------------------
+AUDIT_LOG_FILE = Path(env_str("AUDIT_LOG_FILE", str(BASE_DIR / "logs" / "audit.jsonl")))
+AUDIT_LOG_FILE_MAX_BYTES = env_int("AUDIT_LOG_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+AUDIT_LOG_FILE_BACKUPS = env_int("AUDIT_LOG_FILE_BACKUPS", 10, minimum=1)
+AUDIT_CONSOLE = env_str("AUDIT_CONSOLE", "text" if DEBUG else "json")  # text | json | off
+AUDIT_SENSITIVE_FIELDS = env_list("AUDIT_SENSITIVE_FIELDS", ["phone", "address"])
+AUDIT_MAX_VALUE_CHARS = env_int("AUDIT_MAX_VALUE_CHARS", 2000, minimum=64)
+AUDIT_SINKS_ENABLED = env_bool("AUDIT_SINKS_ENABLED", True)
+
+LOGBULL_HOST = env_str("LOGBULL_HOST")
+LOGBULL_PROJECT_ID = env_str("LOGBULL_PROJECT_ID")
+LOGBULL_API_KEY = env_str("LOGBULL_API_KEY")
+LOGBULL_SPOOL_DIR = Path(env_str("LOGBULL_SPOOL_DIR", str(BASE_DIR / "logs" / "logbull-spool")))
+LOGBULL_CONNECT_TIMEOUT = env_float("LOGBULL_CONNECT_TIMEOUT", 2.0)
+LOGBULL_READ_TIMEOUT = env_float("LOGBULL_READ_TIMEOUT", 5.0)
+LOGBULL_BATCH_SIZE = env_int("LOGBULL_BATCH_SIZE", 500, minimum=1)
+LOGBULL_QUEUE_SIZE = env_int("LOGBULL_QUEUE_SIZE", 10000, minimum=10)
+LOGBULL_FLUSH_INTERVAL = env_float("LOGBULL_FLUSH_INTERVAL", 1.0)
+LOGBULL_MAX_BACKOFF = env_float("LOGBULL_MAX_BACKOFF", 60.0)
+LOGBULL_EXIT_TIMEOUT = env_float("LOGBULL_EXIT_TIMEOUT", 5.0)
+
+from audit.logging_config import build_logging  # noqa: E402  (needs the settings above)
+
+LOGGING_CONFIG = "audit.logging_config.configure"
+LOGGING = build_logging(
+    log_file=AUDIT_LOG_FILE,
+    max_bytes=AUDIT_LOG_FILE_MAX_BYTES,
+    backups=AUDIT_LOG_FILE_BACKUPS,
+    console=AUDIT_CONSOLE,
+    sinks_enabled=AUDIT_SINKS_ENABLED,
+    logbull={
+        "host": LOGBULL_HOST,
+        "project_id": LOGBULL_PROJECT_ID,
+        "api_key": LOGBULL_API_KEY,
+        "spool_dir": str(LOGBULL_SPOOL_DIR),
+        "connect_timeout": LOGBULL_CONNECT_TIMEOUT,
+        "read_timeout": LOGBULL_READ_TIMEOUT,
+        "batch_size": LOGBULL_BATCH_SIZE,
+        "queue_size": LOGBULL_QUEUE_SIZE,
+        "flush_interval": LOGBULL_FLUSH_INTERVAL,
+        "max_backoff": LOGBULL_MAX_BACKOFF,
+        "exit_timeout": LOGBULL_EXIT_TIMEOUT,
+    },
+)
