@@ -29,5 +29,5 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy .
+	MEDCAMP_TESTING=1 $(VENV)/bin/mypy .
 	MEDCAMP_TESTING=1 $(PY) manage.py makemigrations --check --dry-run

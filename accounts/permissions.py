@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+
+from accounts.models import User
 
 
 class RoleMatrixPermission(BasePermission):
@@ -21,6 +24,14 @@ class RoleMatrixPermission(BasePermission):
         if not user or not user.is_authenticated:
             return False
         return bool(allowed & set(user.role_names()))
+
+
+def user_of(request: Request) -> User:
+    """The signed-in user of a request that passed the role check."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
 
 
 def roles_for(view: Any, method: str) -> frozenset[str] | None:

@@ -89,7 +89,8 @@ def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
     for model in apps.get_models():
         meta = model._meta
         if meta.app_label in DOMAIN_APPS:
-            models.append((meta.app_label, meta.model_name or "", meta.model_name.startswith("historical")))
+            name = meta.model_name or ""
+            models.append((meta.app_label, name, name.startswith("historical")))
     perms = {
         (p.content_type.app_label, p.codename): p
         for p in Permission.objects.select_related("content_type").filter(content_type__app_label__in=DOMAIN_APPS)

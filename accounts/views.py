@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services, throttling
 from accounts.models import User
+from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, EVERYONE
 from accounts.serializers import (
     LoginSerializer,
@@ -120,7 +121,7 @@ class MeView(APIView):
 
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(user_of(request)).data)
 
 
 class UserListView(APIView):
@@ -138,7 +139,7 @@ class UserListView(APIView):
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def post(self, request: Request) -> Response:
         data = _valid(UserCreateSerializer, request)
-        user = services.user_create(by=request.user, **data)
+        user = services.user_create(by=user_of(request), **data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -150,7 +151,7 @@ class UserDetailView(APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
-        if user.pk != request.user.pk and not request.user.has_role(ADMIN, AUDITOR):
+        if user.pk != request.user.pk and not user_of(request).has_role(ADMIN, AUDITOR):
             raise Forbidden("You may view only your own account.")
         emit(
             "user.viewed", action="read", source="route", target=target_of(user), message=f"viewed user {user.username}"
@@ -161,7 +162,7 @@ class UserDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User, pk=pk)
         data = _valid(UserUpdateSerializer, request, instance=user)
-        user = services.user_update(by=request.user, user=user, **data)
+        user = services.user_update(by=user_of(request), user=user, **data)
         return Response(UserSerializer(user).data)
 
 
@@ -173,7 +174,7 @@ class UserRolesView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User, pk=pk)
         role = _valid(RoleSerializer, request)["role"]
-        return Response(UserSerializer(services.user_assign_role(by=request.user, user=user, role=role)).data)
+        return Response(UserSerializer(services.user_assign_role(by=user_of(request), user=user, role=role)).data)
 
 
 class UserRoleDetailView(APIView):
@@ -183,7 +184,7 @@ class UserRoleDetailView(APIView):
     @extend_schema(responses=UserSerializer)
     def delete(self, request: Request, pk: int, role: str) -> Response:
         user = get_object_or_404(User, pk=pk)
-        return Response(UserSerializer(services.user_remove_role(by=request.user, user=user, role=role)).data)
+        return Response(UserSerializer(services.user_remove_role(by=user_of(request), user=user, role=role)).data)
 
 
 def _valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:

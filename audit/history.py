@@ -40,7 +40,7 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
         instance = super().from_db(db, field_names, values)
-        instance._audit_loaded = instance.audit_values()
+        instance.__dict__["_audit_loaded"] = instance.audit_values()
         return instance
 
     def audit_values(self) -> dict[str, Any]:
@@ -97,11 +97,11 @@ def change_event(
             loaded, current, fields=names, ignore=instance.audit_ignore, transforms=instance.audit_transforms
         )
         if not changes and not note.get("event"):
-            instance._audit_loaded = current  # type: ignore[attr-defined]
+            instance.__dict__["_audit_loaded"] = current
             return None
     else:
         fields = meaningful_fields(selected, ignore=instance.audit_ignore, transforms=instance.audit_transforms)
-    instance._audit_loaded = current  # type: ignore[attr-defined]
+    instance.__dict__["_audit_loaded"] = current
     actor = _actor(history_user)
     who = (actor_of(actor) or {}).get("username", "system")
     default_message = f"{who} {past} {instance.audit_label()}"

@@ -203,8 +203,19 @@ class LogBullHandler(logging.Handler):
         self._reset_process_state()
         _handlers.add(self)
         ref = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (h := ref()) and h._reset_process_state())
-        atexit.register(lambda: (h := ref()) and h.close())
+
+        def after_fork_in_child() -> None:
+            handler = ref()
+            if handler is not None:
+                handler._reset_process_state()
+
+        def at_exit() -> None:
+            handler = ref()
+            if handler is not None:
+                handler.close()
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
+        atexit.register(at_exit)
         if self.spool.pending() or list(self.spool.dir.glob("*.claimed-*")):
             self._ensure_thread()  # a restarted process sends what an earlier one spooled
 

@@ -23,7 +23,7 @@ _VERBS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PAT
 class DomainError(exceptions.APIException):
     """A refused domain action: a status, a machine code and one human sentence."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
     default_detail = "The request was refused."
 
@@ -41,22 +41,22 @@ class DomainError(exceptions.APIException):
         self.audited = audited  # the raiser already logged the refusal
         if status_code is not None:
             self.status_code = status_code
-        self.fields = fields
+        self.fields: dict[str, list[str]] | None = fields
         self.extra = extra or {}
 
 
 class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
 
 class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
+    status_code: int = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"
 
 
 class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
+    status_code: int = status.HTTP_404_NOT_FOUND
     default_code = "not_found"
     default_detail = "No such record."
 
@@ -84,9 +84,9 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
         first = next(iter(fields.values()))[0] if fields else "Invalid input."
         return {"detail": f"Some fields are invalid: {first}", "code": "invalid", "fields": fields}
     body: dict[str, Any] = {"detail": str(exc.detail), "code": _first_code(exc.get_codes())}
-    fields = getattr(exc, "fields", None)
-    if fields:
-        body["fields"] = fields
+    extra_fields = getattr(exc, "fields", None)
+    if extra_fields:
+        body["fields"] = extra_fields
     body.update(getattr(exc, "extra", {}) or {})
     return body
 

@@ -1,0 +1,65 @@
+"""The role matrix (role x endpoint x method), read from the views' `allowed_roles`.
+
+docs/roles.md holds the same table; a test fails when the two differ, and
+`manage.py role_matrix --write` regenerates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.permissions import roles_for
+from accounts.roles import ALL_ROLES
+
+METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+API_PREFIX = "api/v1/"
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    method: str
+    view: Any
+    roles: frozenset[str] | None  # None: public
+
+    def allows(self, role: str | None) -> bool:
+        if self.roles is None:
+            return True
+        return role is not None and role in self.roles
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            found.append((prefix + str(pattern.pattern), pattern.callback))
+    return found
+
+
+def routes() -> list[Route]:
+    out = []
+    for path, callback in _walk(get_resolver().url_patterns):
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if not path.startswith(API_PREFIX) or view_class is None:
+            continue
+        for method in METHODS:
+            if hasattr(view_class, method.lower()):
+                out.append(Route(path.removeprefix(API_PREFIX), method, view_class, roles_for(view_class, method)))
+    return out
+
+
+def markdown() -> str:
+    header = "| endpoint | method | " + " | ".join(ALL_ROLES) + " |"
+    lines = [header, "|" + "---|" * (len(ALL_ROLES) + 2)]
+    for route in routes():
+        if route.roles is None:
+            cells = ["public"] * len(ALL_ROLES)
+        else:
+            cells = ["yes" if role in route.roles else "–" for role in ALL_ROLES]
+        lines.append(f"| `{route.path}` | {route.method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

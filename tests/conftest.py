@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import TestCase
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.factories import PASSWORD, UserFactory
+
+# --- capturing what every sink received -------------------------------------------------
+CONSOLE_CAPTURE = Path(settings.RUN_DIR) / "console.log"
+_SECRET_PATTERNS = [
+    re.compile(re.escape(PASSWORD)),
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),  # a JWT
+    re.compile(r"Bearer\s+\S{20,}"),
+    re.compile(r"(md5|pbkdf2_sha256|argon2|bcrypt)\$"),  # a password hash
+    re.compile(re.escape(settings.SECRET_KEY)),
+]
+
+
+def _audit_handlers() -> list[logging.Handler]:
+    return logging.getLogger("medcamp.audit").handlers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _console_to_file() -> Iterator[None]:
+    """The console sink writes to a file for the session-end secret scan."""
+    stream = open(CONSOLE_CAPTURE, "a", encoding="ascii")  # noqa: SIM115
+    for handler in _audit_handlers():
+        if type(handler) is logging.StreamHandler:
+            handler.setStream(stream)
+    yield
+    stream.flush()
+
+
+def _logbull_handler() -> Any:
+    from audit.logbull import LogBullHandler
+
+    return next((h for h in _audit_handlers() if isinstance(h, LogBullHandler)), None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No password, token, hash or secret may appear in any sink over the whole session."""
+    handler = _logbull_handler()
+    if handler is not None:
+        handler.flush()
+    texts = {"console": _read(CONSOLE_CAPTURE), "file": _read(Path(settings.AUDIT_LOG_FILE))}
+    texts["logbull"] = "\n".join(json.dumps(item) for item in settings.SESSION_LOGBULL.items)
+    leaks = [(sink, p.pattern) for sink, text in texts.items() for p in _SECRET_PATTERNS if p.search(text)]
+    lines = {sink: len(text.splitlines()) for sink, text in texts.items()}
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"secret scan over every audit sink: lines {lines}, leaks {len(leaks)}")
+    if leaks:
+        if reporter is not None:
+            reporter.write_line(f"SECRETS FOUND IN LOGS: {leaks}", red=True)
+        session.exitstatus = 1
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="ascii") if path.exists() else ""
+
+
+# --- audit capture ----------------------------------------------------------------------
+class AuditCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "audit", None)
+        if event is not None:
+            self.events.append(event)
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["event"] == name]
+
+    def one(self, name: str) -> dict[str, Any]:
+        found = self.named(name)
+        assert len(found) == 1, f"expected one {name!r}, got {[e['event'] for e in self.events]}"
+        return found[0]
+
+    def names(self) -> list[str]:
+        return [e["event"] for e in self.events]
+
+    def clear(self) -> None:
+        self.events.clear()
+
+
+@pytest.fixture
+def audit() -> Iterator[AuditCapture]:
+    capture = AuditCapture()
+    logger = logging.getLogger("medcamp.audit")
+    logger.addHandler(capture)
+    yield capture
+    logger.removeHandler(capture)
+
+
+@pytest.fixture
+def audit_file() -> Iterator[Any]:
+    """The JSONL lines the file sink writes during the test, parsed."""
+    path = Path(settings.AUDIT_LOG_FILE)
+    start = path.stat().st_size if path.exists() else 0
+
+    def lines() -> list[dict[str, Any]]:
+        for handler in _audit_handlers():
+            handler.flush()
+        with open(path, encoding="ascii") as fh:
+            fh.seek(start)
+            return [json.loads(line) for line in fh.read().splitlines()]
+
+    yield lines
+
+
+# --- API client and personas ---------------------------------------------------------------
+class Api(APIClient):
+    """A client whose requests run their on-commit callbacks (the audit events) as in production."""
+
+    def request(self, **kwargs: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**kwargs)
+
+    def as_user(self, user: Any) -> Api:
+        self.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        return self
+
+
+@pytest.fixture
+def client_for(db: Any) -> Any:
+    def make(user: Any = None) -> Api:
+        api = Api()
+        return api.as_user(user) if user is not None else api
+
+    return make
+
+
+@pytest.fixture
+def anon(client_for: Any) -> Api:
+    return client_for()
+
+
+def _persona(username: str, *roles: str) -> Any:
+    return UserFactory(username=username, roles=list(roles))
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return _persona("alice_admin", "admin")
+
+
+@pytest.fixture
+def doctor(db: Any) -> Any:
+    return _persona("dr_rao", "doctor")
+
+
+@pytest.fixture
+def doctor2(db: Any) -> Any:
+    return _persona("dr_iyer", "doctor")
+
+
+@pytest.fixture
+def pharmacist(db: Any) -> Any:
+    return _persona("pat_pharma", "pharmacist")
+
+
+@pytest.fixture
+def volunteer(db: Any) -> Any:
+    return _persona("vic_volunteer", "volunteer")
+
+
+@pytest.fixture
+def counsellor(db: Any) -> Any:
+    return _persona("cara_counsellor", "counsellor")
+
+
+@pytest.fixture
+def auditor(db: Any) -> Any:
+    return _persona("aud_auditor", "auditor")
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    return _persona("olly_outsider")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
