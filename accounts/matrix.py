@@ -60,6 +60,6 @@ def markdown() -> str:
         if route.roles is None:
             cells = ["public"] * len(ALL_ROLES)
         else:
-            cells = ["yes" if role in route.roles else "–" for role in ALL_ROLES]
+            cells = ["yes" if role in route.roles else "no" for role in ALL_ROLES]
         lines.append(f"| `{route.path}` | {route.method} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
