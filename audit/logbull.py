@@ -10,7 +10,8 @@ with HTML (a host with a trailing slash "succeeds" while nothing is stored).
 
 How it behaves:
 - emit() only appends to an in-memory queue; a background thread sends batches.
-  A full queue spills to the spool on disk instead of growing or dropping.
+  Memory holds at most LOGBULL_QUEUE_SIZE events plus the batch in flight; a full
+  queue spills to the spool on disk instead of growing or dropping.
 - A batch that cannot be sent (connection error, timeout, 5xx, 429, 401/403/404,
   a 200 that is not LogBull's answer) is written to the spool directory as one
   file, then re-sent with exponential backoff (Retry-After honoured) until the
@@ -229,6 +230,7 @@ class LogBullHandler(logging.Handler):
         self._stop = False
         self._backoff = 0.0
         self._next_attempt = 0.0
+        self._spool_waiting = False
         self._session: requests.Session | None = None
         self.counters = Counters()
 
@@ -315,10 +317,16 @@ class LogBullHandler(logging.Handler):
     # --- the sender thread ----------------------------------------------------------
     def _run(self) -> None:
         self.spool.release_dead_claims()
+        self._spool_waiting = bool(self.spool.pending())
         while True:
+            if self._spool_waiting and not self._stop and time.monotonic() >= self._next_attempt:
+                self._drain_spool()
             with self._cv:
                 if not self._queue and not self._stop:
-                    self._cv.wait(self.flush_interval)
+                    timeout = self.flush_interval
+                    if self._spool_waiting:  # wake when the backoff ends to retry the spool
+                        timeout = min(timeout, max(0.01, self._next_attempt - time.monotonic()))
+                    self._cv.wait(timeout)
                 stopping = self._stop
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.batch_size))]
                 self._inflight = batch
@@ -329,8 +337,6 @@ class LogBullHandler(logging.Handler):
                 more = bool(self._queue)
             if stopping and not more:
                 return
-            if not stopping and time.monotonic() >= self._next_attempt:
-                self._drain_spool()
 
     def _handle_fresh(self, batch: list[dict[str, Any]]) -> None:
         backing_off = time.monotonic() < self._next_attempt
@@ -342,8 +348,10 @@ class LogBullHandler(logging.Handler):
                     self._inflight = []
 
     def _drain_spool(self) -> None:
+        self._spool_waiting = False
         for path in self.spool.pending():
             if self._stop or time.monotonic() < self._next_attempt:
+                self._spool_waiting = True
                 return
             claimed = self.spool.claim(path)
             if claimed is None:
@@ -359,12 +367,14 @@ class LogBullHandler(logging.Handler):
                 claimed.unlink(missing_ok=True)
             else:
                 self.spool.release(claimed)
+                self._spool_waiting = True
                 return
 
     def _spool_items(self, items: list[dict[str, Any]]) -> None:
         try:
             self.spool.put(items)
             self.counters.add(spooled=len(items))
+            self._spool_waiting = True
         except OSError as exc:
             self.counters.add(dropped=len(items))
             _diag.error("LogBull spool write failed, %d events dropped: %s", len(items), exc)

@@ -20,7 +20,7 @@ REDACTED = "[redacted]"
 # A key is secret when its last word names a secret: `password`, `new_password1`,
 # `refresh`, `x-api-key`, `Authorization`; `token_number` (a visit's token) is not.
 _SECRET_KEY = re.compile(
-    r"^(.*[_-])?(password\d?|passwd|pwd|secret|secret_key|token|authorization|api_?key|"
+    r"^(.*[_-])?(password\d?|passwd|pwd|secret|secret_key|token|authorization|api[_-]?key|"
     r"access|refresh|cookie|sessionid|hash)$",
     re.IGNORECASE,
 )

@@ -213,3 +213,8 @@ LOGGING = build_logging(
         "exit_timeout": LOGBULL_EXIT_TIMEOUT,
     },
 )
+
+# History is browsed with the historical model's own view permission (admins and auditors),
+# and never reverted through the history pages (audit/admin.py refuses the POST as well).
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
+SIMPLE_HISTORY_REVERT_DISABLED = True

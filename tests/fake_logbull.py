@@ -2,14 +2,17 @@
 
 Modes: "ok" (202, per-item validation), "400", "401", "404", "413", "429" (with
 Retry-After), "500", "html" (200 with a web page, as on an unknown path), "hang"
-(holds the request until released or `hang_seconds` pass). stop() closes the port,
+(holds the request unanswered until released or `hang_seconds` pass, then drops
+it unstored, like a wedged server that is restarted). stop() closes the port,
 so the client meets "connection refused"; start() reopens the same port.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from datetime import datetime
@@ -36,6 +39,7 @@ class FakeLogBull:
         self.answers: list[int] = []  # status of every ingest request
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -55,6 +59,11 @@ class FakeLogBull:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+            with self.lock:
+                connections, self._connections = self._connections, set()
+            for conn in connections:  # a stopped server keeps no keep-alive connection open
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
             self.release.clear()
 
     def set_mode(self, mode: str) -> None:
@@ -83,8 +92,10 @@ class FakeLogBull:
             return 200, {"Content-Type": "text/html"}, HTML
         mode = self.mode
         if mode == "hang":
+            # A wedged server: the request is never answered; once released (the server
+            # "restarts") the connection is dropped and nothing of it is stored.
             self.release.wait(self.hang_seconds)
-            mode = self.mode if self.mode != "hang" else "ok"
+            return 0, {}, b""
         if mode == "html":
             return 200, {"Content-Type": "text/html"}, HTML
         if mode == "500":
@@ -164,10 +175,24 @@ def _handler_for(fake: FakeLogBull) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()
+            with fake.lock:
+                fake._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with fake.lock:
+                fake._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             status, headers, out = fake.answer(self.path, self.headers, body)
+            if status == 0:
+                self.close_connection = True
+                return
             if INGEST.match(self.path):
                 with fake.lock:
                     fake.answers.append(status)

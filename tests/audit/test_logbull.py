@@ -1,0 +1,313 @@
+"""The LogBull sink against a loopback server that keeps LogBull's ingest contract."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit.logbull import LogBullHandler, config_errors
+from tests.fake_logbull import PROJECT_ID, FakeLogBull
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLogBull]:
+    server = FakeLogBull().start()
+    yield server
+    server.stop()
+
+
+def make_handler(fake: FakeLogBull, spool: Path, **overrides: Any) -> LogBullHandler:
+    options: dict[str, Any] = {
+        "connect_timeout": 0.5,
+        "read_timeout": 0.5,
+        "flush_interval": 0.02,
+        "max_backoff": 0.2,
+        "exit_timeout": 3.0,
+        "spool_dir": str(spool),
+    }
+    options.update(overrides)
+    return LogBullHandler(fake.url, PROJECT_ID, **options)
+
+
+@pytest.fixture
+def sink(fake: FakeLogBull, tmp_path: Path) -> Iterator[tuple[logging.Logger, LogBullHandler]]:
+    handler = make_handler(fake, tmp_path / "spool")
+    logger = logging.getLogger(f"test.logbull.{id(handler)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    yield logger, handler
+    logger.removeHandler(handler)
+    handler.close()
+
+
+def log_events(logger: logging.Logger, prefix: str, count: int, level: int = logging.INFO) -> list[str]:
+    ids = [f"{prefix}-{i}" for i in range(count)]
+    for event_id in ids:
+        logger.log(level, "event %s", event_id, extra={"audit": {"event_id": event_id, "message": f"m {event_id}"}})
+    return ids
+
+
+def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def assert_exactly_once(fake: FakeLogBull, ids: list[str], timeout: float = 10.0) -> None:
+    wait_until(lambda: set(ids) <= set(fake.event_ids()), timeout)
+    counts = Counter(fake.event_ids())
+    missing = [i for i in ids if counts[i] == 0]
+    doubled = [i for i in ids if counts[i] > 1]
+    assert not missing and not doubled, f"missing {missing[:5]}, doubled {doubled[:5]}"
+
+
+def test_levels_are_mapped_to_what_the_server_accepts(sink, fake):
+    logger, handler = sink
+    ids = []
+    for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL):
+        ids += log_events(logger, f"lvl{level}", 1, level)
+    assert_exactly_once(fake, ids)
+    assert sorted({item["level"] for item in fake.items}) == ["DEBUG", "ERROR", "FATAL", "INFO", "WARN"]
+    assert set(fake.answers) == {202}
+    assert handler.stats()["rejected"] == 0
+
+
+@pytest.mark.parametrize("outage", ["down", "500", "429", "hang", "html"])
+def test_every_event_of_an_outage_arrives_once_after_recovery(sink, fake, outage):
+    logger, handler = sink
+    fake.retry_after = "0"
+    before = log_events(logger, "before", 5)
+    assert_exactly_once(fake, before)
+    if outage == "down":
+        fake.stop()
+    else:
+        fake.set_mode(outage)
+    started = time.monotonic()
+    during = log_events(logger, f"{outage}", 40)
+    assert time.monotonic() - started < 0.5  # logging never waits on the server
+    assert wait_until(lambda: handler.stats()["spooled"] >= 1, 5)
+    assert not set(during) & set(fake.event_ids())
+    if outage == "down":
+        fake.start()
+    else:
+        fake.set_mode("ok")
+    after = log_events(logger, "after", 5)
+    assert_exactly_once(fake, before + during + after)
+    stats = handler.stats()
+    assert stats["retried"] >= 1 and stats["dropped"] == 0
+    assert wait_until(lambda: handler.stats()["spool_files"] == 0, 5)
+
+
+def test_retry_after_is_honoured(fake, tmp_path):
+    handler = make_handler(fake, tmp_path / "spool", max_backoff=30)
+    fake.set_mode("429")
+    fake.retry_after = "3"
+    handler._post([{"level": "INFO", "message": "x", "fields": {}}])
+    assert 2.5 < handler._next_attempt - time.monotonic() <= 3.0
+    handler.close()
+
+
+def test_an_api_request_does_not_wait_on_a_hanging_logbull(client_for, doctor, fake, tmp_path):
+    fake.hang_seconds = 20
+    fake.set_mode("hang")
+    handler = make_handler(fake, tmp_path / "spool", read_timeout=10, connect_timeout=10, flush_interval=0.01)
+    audit_logger = logging.getLogger("medcamp.audit")
+    audit_logger.addHandler(handler)
+    try:
+        api = client_for(doctor)
+        api.post("/api/v1/auth/logout/", {}, format="json")  # the sender is now stuck on a hung request
+        time.sleep(0.1)
+        started = time.monotonic()
+        for _ in range(5):
+            assert api.post("/api/v1/auth/logout/", {}, format="json").status_code == 200
+        elapsed = time.monotonic() - started
+        assert elapsed < 2.0, f"5 requests took {elapsed:.2f}s while LogBull hangs for 20s"
+    finally:
+        audit_logger.removeHandler(handler)
+        fake.set_mode("ok")
+        handler.close()
+
+
+def test_a_full_queue_spills_to_disk_instead_of_growing(fake, tmp_path):
+    fake.set_mode("hang")
+    handler = make_handler(fake, tmp_path / "spool", queue_size=10, batch_size=5)
+    logger = logging.getLogger("test.logbull.bounded")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        ids = log_events(logger, "burst", 200)
+        assert handler.stats()["queued"] <= 10 + 5  # the queue plus one batch in flight
+        assert handler.stats()["spooled"] >= 180
+        fake.set_mode("ok")
+        assert_exactly_once(fake, ids, timeout=15)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def test_items_the_server_rejects_are_counted_and_kept(sink, fake, tmp_path):
+    logger, handler = sink
+    log_events(logger, "fine", 2)
+    handler.emit(logging.makeLogRecord({"levelname": "INFO", "msg": "", "name": "x", "audit": {"event_id": "empty"}}))
+    bad = handler.to_item(logging.makeLogRecord({"levelname": "INFO", "msg": "m"}))
+    bad["level"] = "CRITICAL"  # what the official client sends
+    handler._post([bad])
+    assert wait_until(lambda: len(fake.items) >= 3)
+    assert handler.stats()["rejected"] == 1
+    rejected = (tmp_path / "spool" / "rejected.jsonl").read_text().splitlines()
+    assert json.loads(rejected[0])["error"] == "INVALID_LOG_LEVEL"
+
+
+def test_a_bad_request_is_split_to_isolate_the_item_at_fault(fake, tmp_path):
+    handler = make_handler(fake, tmp_path / "spool")
+    items = [handler.to_item(logging.makeLogRecord({"levelname": "INFO", "msg": f"m{i}"})) for i in range(4)]
+    items[2]["message"] = "x" * 20_000  # over the server's 10,000 characters
+    original = fake.answer
+
+    def strict(path: str, headers: Any, body: bytes) -> Any:
+        logs = json.loads(body)["logs"]
+        if any(len(item["message"]) > 10_000 for item in logs):
+            return 400, {"Content-Type": "application/json"}, b'{"error": "Invalid request format"}'
+        return original(path, headers, body)
+
+    fake.answer = strict  # type: ignore[method-assign]
+    handler._deliver(items)
+    assert len(fake.items) == 3
+    assert handler.stats()["rejected"] == 1
+    handler.close()
+
+
+def test_non_json_200_is_not_counted_as_sent(sink, fake):
+    logger, handler = sink
+    fake.set_mode("html")
+    ids = log_events(logger, "html", 3)
+    assert wait_until(lambda: handler.stats()["spooled"] == 3)
+    assert handler.stats()["sent"] == 0
+    fake.set_mode("ok")
+    assert_exactly_once(fake, ids)
+
+
+def test_items_stay_within_the_servers_limits(fake, tmp_path):
+    handler = make_handler(fake, tmp_path / "spool")
+    record = logging.makeLogRecord({"levelname": "INFO", "msg": "m" * 50_000, "audit": {"blob": "b" * 200_000}})
+    item = handler.to_item(record)
+    assert len(item["message"]) <= 10_000
+    assert len(json.dumps(item)) < 64 * 1024
+    handler.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "project", "fragment"),
+    [
+        ("http://logbull:4005/", PROJECT_ID, "trailing slash"),
+        ("logbull:4005", PROJECT_ID, "http(s)://"),
+        ("http://logbull:4005/api", PROJECT_ID, "no path"),
+        ("http://logbull:99999", PROJECT_ID, "port"),
+        ("http://logbull:4005", "not-a-uuid", "UUID"),
+    ],
+)
+def test_malformed_config_is_refused(host, project, fragment, settings):
+    assert any(fragment in problem for problem in config_errors(host, project))
+    settings.LOGBULL_HOST, settings.LOGBULL_PROJECT_ID = host, project
+    from audit.checks import logbull_settings
+
+    errors = logbull_settings()
+    assert errors and all(error.id == "audit.E002" for error in errors)
+    with pytest.raises(ValueError):
+        LogBullHandler(host, project)
+
+
+def test_host_without_project_is_refused(settings):
+    from audit.checks import logbull_settings
+
+    settings.LOGBULL_HOST, settings.LOGBULL_PROJECT_ID = "http://127.0.0.1:4005", ""
+    assert [e.id for e in logbull_settings()] == ["audit.E001"]
+
+
+def test_health_shows_the_sink_counters(anon):
+    body = anon.get("/api/v1/health/").json()
+    assert body["database"] == "ok"
+    counters = body["audit"]["logbull"]
+    assert {"sent", "queued", "retried", "spooled", "dropped", "rejected", "spool_files"} <= set(counters)
+    assert counters["sent"] > 0  # the session's own sink has delivered events by now
+
+
+# --- processes: exit, restart, fork ---------------------------------------------------------
+SCRIPT_HEAD = """
+import logging, os, sys, time
+sys.path.insert(0, {root!r})
+from audit.logbull import LogBullHandler
+handler = LogBullHandler({url!r}, {project!r}, spool_dir={spool!r}, flush_interval=30,
+                         connect_timeout=0.5, read_timeout=1, max_backoff=0.2, exit_timeout=3)
+log = logging.getLogger("proc")
+log.propagate = False
+log.setLevel(logging.INFO)
+log.addHandler(handler)
+def emit(prefix, n):
+    for i in range(n):
+        event_id = f"{{prefix}}-{{i}}"
+        log.info(event_id, extra={{"audit": {{"event_id": event_id, "message": event_id}}}})
+"""
+
+
+def run_script(fake: FakeLogBull, spool: Path, body: str) -> subprocess.CompletedProcess[str]:
+    head = SCRIPT_HEAD.format(root=str(ROOT), url=fake.url, project=PROJECT_ID, spool=str(spool))
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", head + textwrap.dedent(body)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_a_process_that_logs_and_exits_at_once_delivers(fake, tmp_path):
+    # flush_interval=30: only the flush at exit can have sent these.
+    run_script(fake, tmp_path / "spool", "emit('exit', 25)\n")
+    assert_exactly_once(fake, [f"exit-{i}" for i in range(25)], timeout=2)
+
+
+def test_events_spooled_by_a_stopped_process_are_sent_by_its_successor(fake, tmp_path):
+    spool = tmp_path / "spool"
+    fake.stop()
+    run_script(fake, spool, "emit('spooled', 30)\n")
+    assert list(spool.glob("*.batch")), "the first process should have spooled its events"
+    fake.start()
+    run_script(fake, spool, "time.sleep(2.5)\n")  # a restarted process that logs nothing itself
+    assert_exactly_once(fake, [f"spooled-{i}" for i in range(30)], timeout=2)
+    assert not list(spool.glob("*.batch*"))
+
+
+def test_a_worker_forked_after_its_parent_logged_delivers_its_own(fake, tmp_path):
+    body = """
+    emit('parent-before', 3)
+    time.sleep(0.1)
+    pid = os.fork()
+    if pid == 0:
+        emit('child', 7)
+        sys.exit(0)  # a gunicorn worker exits through sys.exit, so atexit runs
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, status
+    emit('parent-after', 2)
+    """
+    run_script(fake, tmp_path / "spool", body)
+    ids = [f"parent-before-{i}" for i in range(3)] + [f"child-{i}" for i in range(7)]
+    ids += [f"parent-after-{i}" for i in range(2)]
+    assert_exactly_once(fake, ids, timeout=3)
