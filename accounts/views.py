@@ -30,6 +30,7 @@ from accounts.serializers import (
 from audit import context
 from audit.events import emit, target_of
 from clinic.errors import DomainError, Forbidden
+from clinic.views import valid
 
 TokenPair = inline_serializer(
     "TokenPair", {"access": s.CharField(), "refresh": s.CharField(), "user": UserSerializer()}
@@ -43,7 +44,7 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginSerializer, responses={200: TokenPair})
     def post(self, request: Request) -> Response:
-        data = _valid(LoginSerializer, request)
+        data = valid(LoginSerializer, request)
         username, ip = data["username"], _ip()
         if throttling.is_locked(username, ip):
             _login_event("failure", username, "throttled")
@@ -70,7 +71,7 @@ class RefreshView(APIView):
 
     @extend_schema(request=RefreshSerializer, responses={200: inline_serializer("Access", {"access": s.CharField()})})
     def post(self, request: Request) -> Response:
-        raw = _valid(RefreshSerializer, request)["refresh"]
+        raw = valid(RefreshSerializer, request)["refresh"]
         refresh = _refresh_token(raw)
         user = User.objects.filter(pk=refresh.get("user_id")).first()
         if user is None or not user.is_active:
@@ -91,7 +92,7 @@ class LogoutView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        raw = _valid(LogoutSerializer, request).get("refresh")
+        raw = valid(LogoutSerializer, request).get("refresh")
         blacklisted = False
         if raw:
             refresh = _refresh_token(raw)
@@ -138,7 +139,7 @@ class UserListView(APIView):
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def post(self, request: Request) -> Response:
-        data = _valid(UserCreateSerializer, request)
+        data = valid(UserCreateSerializer, request)
         user = services.user_create(by=user_of(request), **data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -161,7 +162,7 @@ class UserDetailView(APIView):
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User, pk=pk)
-        data = _valid(UserUpdateSerializer, request, instance=user)
+        data = valid(UserUpdateSerializer, request, instance=user)
         user = services.user_update(by=user_of(request), user=user, **data)
         return Response(UserSerializer(user).data)
 
@@ -173,7 +174,7 @@ class UserRolesView(APIView):
     @extend_schema(request=RoleSerializer, responses=UserSerializer)
     def post(self, request: Request, pk: int) -> Response:
         user = get_object_or_404(User, pk=pk)
-        role = _valid(RoleSerializer, request)["role"]
+        role = valid(RoleSerializer, request)["role"]
         return Response(UserSerializer(services.user_assign_role(by=user_of(request), user=user, role=role)).data)
 
 
@@ -185,12 +186,6 @@ class UserRoleDetailView(APIView):
     def delete(self, request: Request, pk: int, role: str) -> Response:
         user = get_object_or_404(User, pk=pk)
         return Response(UserSerializer(services.user_remove_role(by=user_of(request), user=user, role=role)).data)
-
-
-def _valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _ip() -> str | None:

@@ -96,7 +96,7 @@ def change_event(
         changes = build_changes(
             loaded, current, fields=names, ignore=instance.audit_ignore, transforms=instance.audit_transforms
         )
-        if not changes and not note.get("event"):
+        if not changes and not note.get("details"):
             instance.__dict__["_audit_loaded"] = current
             return None
     else:

@@ -8,6 +8,8 @@ from audit.views import HealthView
 
 api: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
+    path("", include("camps.urls")),
+    path("", include("patients.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path(

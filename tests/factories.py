@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+from decimal import Decimal
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from camps.models import MedicalCamp
+from patients.models import Patient, Visit, Vitals
 
 PASSWORD = "Camp-Day-Secret-42!"  # every test user's password; the session secret scan looks for it
 
@@ -30,3 +34,61 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.groups.set(Group.objects.filter(name__in=list(extracted)))
             self.__dict__.pop("_role_names", None)
+
+
+# --- camps and patients -----------------------------------------------------------------------
+AREAS = ["Kothur", "Shadnagar", "Nandigama", "Farooqnagar", "Keshampet", "Chowderguda", "Kondurg"]
+
+
+class CampFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicalCamp
+
+    name = factory.Sequence(lambda n: f"{AREAS[n % len(AREAS)]} Health Camp #{n + 1}")
+    date = factory.LazyFunction(lambda: _dt.date.today())
+    location = factory.LazyAttribute(lambda c: f"Government School, {c.name.split()[0]}")
+    expected_patients = 200
+    status = MedicalCamp.Status.ACTIVE
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    book_no = factory.Sequence(lambda n: f"MC-{n + 1:05d}")
+    name = factory.Faker("name", locale="en_IN")
+    age_years = factory.Faker("random_int", min=1, max=90)
+    sex = factory.Iterator([Patient.Sex.FEMALE, Patient.Sex.MALE])
+    phone = factory.Sequence(lambda n: f"98{n:08d}")
+    area = factory.Iterator(AREAS)
+    address = factory.LazyAttribute(lambda p: f"H.No {p.age_years}-{len(p.name)}, {p.area}")
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A registered visit with the camp's next token, as the service would give it."""
+
+    class Meta:
+        model = Visit
+
+    patient = factory.SubFactory(PatientFactory)
+    camp = factory.SubFactory(CampFactory)
+    token_number = factory.LazyAttribute(lambda v: _next_token(v.camp))
+
+
+def _next_token(camp: MedicalCamp) -> int:
+    from camps.services import camp_next_token
+
+    return camp_next_token(camp_id=camp.pk)
+
+
+class VitalsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vitals
+
+    visit = factory.SubFactory(VisitFactory)
+    bp_systolic = factory.Faker("random_int", min=100, max=170)
+    bp_diastolic = factory.LazyAttribute(lambda v: max(50, v.bp_systolic - 45))
+    pulse = factory.Faker("random_int", min=60, max=110)
+    rbs = factory.Faker("random_int", min=70, max=280)
+    weight_kg = factory.LazyFunction(lambda: Decimal("58.5"))
+    height_cm = factory.LazyFunction(lambda: Decimal("158.0"))

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from audit.history import AuditedModel
+
+
+class MedicalCamp(AuditedModel):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.PLANNED: frozenset({Status.ACTIVE, Status.CLOSED}),
+        Status.ACTIVE: frozenset({Status.CLOSED}),
+        Status.CLOSED: frozenset(),
+    }
+
+    name = models.CharField(max_length=200)
+    date = models.DateField()
+    location = models.CharField(max_length=200)
+    expected_patients = models.PositiveIntegerField(default=0)
+    attended_patients = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    # The last token number handed out; incremented by an UPDATE that serialises registrations.
+    last_token = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["last_token"])
+
+    audit_type = "camp"
+    audit_fields = ("name", "date", "location", "expected_patients", "attended_patients", "status")
+
+    class Meta:
+        ordering = ["-date", "name"]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
+
+    def audit_scope(self) -> dict[str, Any]:
+        return {"camp_id": self.pk}
+
+    def audit_label(self) -> str:
+        return f"camp {self.name!r}"

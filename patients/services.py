@@ -1,0 +1,185 @@
+"""Writes of patients, visits and vitals. Each is one transaction and says what happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.history import audit_note
+from camps.models import MedicalCamp
+from camps.services import camp_next_token
+from clinic.errors import Conflict, DomainError, NotFound
+from clinic.statemachine import check_transition
+from patients.models import Patient, Visit, Vitals
+
+CLOSED_VISIT = (Visit.Status.COMPLETED, Visit.Status.CANCELLED)
+
+
+def normalize_book_no(book_no: str) -> str:
+    return " ".join(book_no.split()).upper()
+
+
+def _duplicate_patient(book_no: str, existing_id: int | None) -> Conflict:
+    return Conflict(
+        f"Book number {book_no} already belongs to patient {existing_id}.",
+        code="duplicate_patient",
+        extra={"existing_id": existing_id},
+    )
+
+
+def _save_unique_book_no(patient: Patient) -> None:
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError:
+        existing = Patient.objects.filter(book_no=patient.book_no).values_list("pk", flat=True).first()
+        raise _duplicate_patient(patient.book_no, existing) from None
+
+
+@transaction.atomic
+def patient_create(*, by: User | None, book_no: str, **fields: Any) -> Patient:
+    """Register a new patient; a book number already in use is a 409."""
+    book_no = normalize_book_no(book_no)
+    existing = Patient.objects.filter(book_no=book_no).values_list("pk", flat=True).first()
+    if existing is not None:
+        raise _duplicate_patient(book_no, existing)
+    patient = Patient(book_no=book_no, **fields)
+    audit_note(patient, by=by)
+    _save_unique_book_no(patient)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, by: User | None, patient_id: int, **changes: Any) -> Patient:
+    """Change a patient's details; the event carries the changed fields only."""
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    if "book_no" in changes:
+        changes["book_no"] = normalize_book_no(changes["book_no"])
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    audit_note(patient, by=by)
+    _save_unique_book_no(patient)
+    return patient
+
+
+@transaction.atomic
+def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
+    """Register a patient for a camp with the camp's next token number."""
+    patient = Patient.objects.get(pk=patient_id)
+    camp = MedicalCamp.objects.filter(pk=camp_id).first()
+    if camp is None:
+        raise NotFound(f"There is no camp {camp_id}.", code="camp_not_found")
+    if camp.status == MedicalCamp.Status.CLOSED:
+        raise Conflict(f"Camp {camp.name!r} is closed.", code="camp_closed")
+    existing = Visit.objects.filter(patient=patient, camp=camp).first()
+    if existing is not None:
+        raise _duplicate_visit(patient, camp, existing)
+    token = camp_next_token(camp_id=camp.pk)
+    visit = Visit(patient=patient, camp=camp, token_number=token, registered_by=by)
+    who = by.username if by else "system"
+    audit_note(
+        visit,
+        by=by,
+        event="visit.registered",
+        message=f"{who} registered {patient.book_no} for camp {camp.name!r} with token {token}",
+        details={"token_number": token},
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        raise _duplicate_visit(patient, camp, Visit.objects.filter(patient=patient, camp=camp).first()) from None
+    return visit
+
+
+def _duplicate_visit(patient: Patient, camp: MedicalCamp, existing: Visit | None) -> Conflict:
+    extra = {"existing_id": existing.pk, "token_number": existing.token_number} if existing else {}
+    return Conflict(
+        f"Patient {patient.book_no} is already registered for camp {camp.name!r}.", code="duplicate_visit", extra=extra
+    )
+
+
+def visit_move(*, by: User | None, visit: Visit, to: str, reason: str = "") -> Visit:
+    """Move a locked visit to another status through the transition table; stamps the stage time."""
+    check_transition(Visit.TRANSITIONS, visit.status, to, what="visit")
+    if visit.status == to:
+        return visit
+    old = visit.status
+    visit.status = to
+    stamp = Visit.STAGE_TIMES.get(to)
+    if stamp and getattr(visit, stamp) is None:
+        setattr(visit, stamp, timezone.now())
+    who = by.username if by else "system"
+    audit_note(
+        visit,
+        by=by,
+        event="visit.status_changed",
+        message=f"{who} moved token {visit.token_number} from {old} to {to}" + (f" ({reason})" if reason else ""),
+    )
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_set_status(*, by: User | None, visit_id: int, status: str) -> Visit:
+    """Complete or cancel a visit by hand; other stages follow from the work done."""
+    visit = Visit.objects.select_for_update().get(pk=visit_id)
+    return visit_move(by=by, visit=visit, to=status)
+
+
+def lock_visit(visit_id: int) -> Visit:
+    visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
+    if visit is None:
+        raise NotFound(f"There is no visit {visit_id}.", code="visit_not_found")
+    return visit
+
+
+def check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        raise DomainError(
+            "Diastolic pressure must be lower than systolic pressure.",
+            code="invalid",
+            fields={"bp_diastolic": [f"Diastolic ({diastolic}) must be lower than systolic ({systolic}); check both."]},
+        )
+
+
+@transaction.atomic
+def vitals_record(*, by: User | None, visit_id: int, **values: Any) -> Vitals:
+    """Record a visit's vitals once; later changes are corrections."""
+    visit = lock_visit(visit_id)
+    if visit.status in CLOSED_VISIT:
+        raise Conflict(f"Visit {visit.pk} is {visit.status}.", code="visit_closed")
+    existing = Vitals.objects.filter(visit=visit).values_list("pk", flat=True).first()
+    if existing is not None:
+        raise Conflict(
+            "Vitals are already recorded for this visit; correct them instead.",
+            code="vitals_exist",
+            extra={"existing_id": existing},
+        )
+    check_blood_pressure(values.get("bp_systolic"), values.get("bp_diastolic"))
+    vitals = Vitals(visit=visit, recorded_by=by, **values)
+    audit_note(vitals, by=by, event="vitals.recorded")
+    vitals.save()
+    if visit.status == Visit.Status.REGISTERED:
+        visit_move(by=by, visit=visit, to=Visit.Status.VITALS_RECORDED)
+    return vitals
+
+
+@transaction.atomic
+def vitals_correct(*, by: User | None, vitals_id: int, **changes: Any) -> Vitals:
+    """Correct recorded vitals; the event carries old and new values of what changed."""
+    vitals = Vitals.objects.select_for_update().select_related("visit").filter(pk=vitals_id).first()
+    if vitals is None:
+        raise NotFound(f"There are no vitals {vitals_id}.", code="not_found")
+    for name, value in changes.items():
+        setattr(vitals, name, value)
+    check_blood_pressure(vitals.bp_systolic, vitals.bp_diastolic)
+    who = by.username if by else "system"
+    audit_note(
+        vitals, by=by, event="vitals.corrected", message=f"{who} corrected the vitals of visit {vitals.visit_id}"
+    )
+    vitals.save()
+    return vitals
