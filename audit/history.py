@@ -33,6 +33,9 @@ class AuditedModel(models.Model):
     audit_fields: ClassVar[tuple[str, ...] | None] = None  # None: every concrete field
     audit_ignore: ClassVar[tuple[str, ...]] = ("id", "created_at", "updated_at")
     audit_transforms: ClassVar[Mapping[str, Transform]] = {}
+    # False: history rows only; the service logs the change as part of another record's event
+    # (a stock movement belongs to its batch's event), so one action is one event.
+    audit_stream: ClassVar[bool] = True
 
     class Meta:
         abstract = True
@@ -128,7 +131,7 @@ def _values_of(history_row: Any) -> dict[str, Any]:
 def history_to_stream(
     sender: Any, instance: Any, history_instance: Any, history_user: Any, using: str | None = None, **kwargs: Any
 ) -> None:
-    if not isinstance(instance, AuditedModel):
+    if not isinstance(instance, AuditedModel) or not instance.audit_stream:
         return
     prev = None
     if history_instance.history_type == "~" and "_audit_loaded" not in instance.__dict__:

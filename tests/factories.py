@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from accounts.models import User
 from camps.models import MedicalCamp
 from patients.models import Patient, Visit, Vitals
+from pharmacy.models import Medicine, StockBatch
 
 PASSWORD = "Camp-Day-Secret-42!"  # every test user's password; the session secret scan looks for it
 
@@ -92,3 +93,40 @@ class VitalsFactory(factory.django.DjangoModelFactory):
     rbs = factory.Faker("random_int", min=70, max=280)
     weight_kg = factory.LazyFunction(lambda: Decimal("58.5"))
     height_cm = factory.LazyFunction(lambda: Decimal("158.0"))
+
+
+# --- pharmacy ------------------------------------------------------------------------------------
+CATALOGUE = [
+    ("Paracetamol", Medicine.Type.TABLET, "500 mg", "tablet"),
+    ("Amoxicillin", Medicine.Type.CAPSULE, "500 mg", "capsule"),
+    ("Metformin", Medicine.Type.TABLET, "500 mg", "tablet"),
+    ("Amlodipine", Medicine.Type.TABLET, "5 mg", "tablet"),
+    ("Cetirizine", Medicine.Type.TABLET, "10 mg", "tablet"),
+    ("Paracetamol", Medicine.Type.SYRUP, "125 mg/5 ml", "bottle"),
+    ("Ranitidine", Medicine.Type.TABLET, "150 mg", "tablet"),
+    ("Albendazole", Medicine.Type.TABLET, "400 mg", "tablet"),
+    ("ORS", Medicine.Type.POWDER, "20.5 g", "sachet"),
+    ("Clotrimazole", Medicine.Type.CREAM, "1%", "tube"),
+]
+
+
+class MedicineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Medicine
+
+    name = factory.Sequence(lambda n: CATALOGUE[n % len(CATALOGUE)][0] + ("" if n < len(CATALOGUE) else f" {n}"))
+    type = factory.Sequence(lambda n: CATALOGUE[n % len(CATALOGUE)][1])
+    formulation = factory.Sequence(lambda n: CATALOGUE[n % len(CATALOGUE)][2])
+    unit = factory.Sequence(lambda n: CATALOGUE[n % len(CATALOGUE)][3])
+    reorder_level = 50
+
+
+class StockBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockBatch
+
+    medicine = factory.SubFactory(MedicineFactory)
+    batch_no = factory.Sequence(lambda n: f"B{2026}{n:04d}")
+    expiry_date = factory.LazyFunction(lambda: _dt.date.today() + _dt.timedelta(days=365))
+    quantity_received = 500
+    quantity_on_hand = factory.LazyAttribute(lambda b: b.quantity_received)

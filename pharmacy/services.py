@@ -1,0 +1,212 @@
+"""The catalogue and the stock. Knows nothing of patients or prescriptions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+
+from accounts.models import User
+from audit.history import audit_note
+from clinic.errors import Conflict, DomainError, NotFound
+from pharmacy.models import Medicine, StockBatch, StockMovement
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of white space; names are compared ignoring case and extra spaces."""
+    return " ".join(text.split())
+
+
+def find_duplicate(name: str, type: str, formulation: str, exclude: int | None = None) -> Medicine | None:
+    matches = Medicine.objects.annotate(n=Lower("name"), f=Lower("formulation")).filter(
+        n=tidy(name).lower(), type=type, f=tidy(formulation).lower()
+    )
+    if exclude is not None:
+        matches = matches.exclude(pk=exclude)
+    return matches.first()
+
+
+def _duplicate(existing: Medicine) -> Conflict:
+    return Conflict(
+        f"{existing.name} {existing.formulation} ({existing.type}) already exists as medicine {existing.pk}.",
+        code="duplicate_medicine",
+        extra={"existing_id": existing.pk},
+    )
+
+
+@transaction.atomic
+def medicine_create(*, by: User | None, name: str, type: str, formulation: str, **extra: Any) -> Medicine:
+    """Add a medicine to the catalogue; the same name, type and formulation is a 409."""
+    existing = find_duplicate(name, type, formulation)
+    if existing is not None:
+        raise _duplicate(existing)
+    medicine = Medicine(name=tidy(name), type=type, formulation=tidy(formulation), **extra)
+    audit_note(medicine, by=by)
+    try:
+        with transaction.atomic():
+            medicine.save()
+    except IntegrityError:  # a racing request inserted it first
+        raced = find_duplicate(name, type, formulation)
+        if raced is None:
+            raise
+        raise _duplicate(raced) from None
+    return medicine
+
+
+def usable_batches(medicine_id: int, today: date | None = None) -> QuerySet[StockBatch]:
+    """Batches that may be dispensed: not expired, something on hand, earliest expiry first."""
+    today = today or timezone.localdate()
+    return StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__gte=today, quantity_on_hand__gt=0).order_by(
+        "expiry_date", "id"
+    )
+
+
+def with_stock(medicines: QuerySet[Medicine], today: date | None = None) -> QuerySet[Medicine]:
+    """Annotate stock on hand (unexpired batches only) in the same query."""
+    today = today or timezone.localdate()
+    unexpired = Q(batches__expiry_date__gte=today)
+    return medicines.annotate(stock_on_hand=Coalesce(Sum("batches__quantity_on_hand", filter=unexpired), 0))
+
+
+def _movement(batch: StockBatch, *, by: User | None, quantity: int, kind: str, reason: str = "") -> StockMovement:
+    movement = StockMovement(batch=batch, quantity=quantity, kind=kind, reason=reason, by=by)
+    movement._history_user = by  # type: ignore[attr-defined]
+    movement.save()
+    return movement
+
+
+@transaction.atomic
+def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_date: date, quantity: int) -> StockBatch:
+    """Receive stock. A known batch number with the same expiry is topped up."""
+    medicine = Medicine.objects.filter(pk=medicine_id).first()
+    if medicine is None:
+        raise NotFound(f"There is no medicine {medicine_id}.", code="medicine_not_found")
+    if expiry_date < timezone.localdate():
+        raise DomainError(
+            "This batch has already expired; expired stock is not received.",
+            code="batch_expired",
+            fields={"expiry_date": [f"{expiry_date.isoformat()} is in the past."]},
+        )
+    batch_no = tidy(batch_no).upper()
+    batch = StockBatch.objects.select_for_update().filter(medicine=medicine, batch_no=batch_no).first()
+    if batch is not None and batch.expiry_date != expiry_date:
+        raise Conflict(
+            f"Batch {batch_no} is already recorded with expiry {batch.expiry_date.isoformat()}.",
+            code="batch_conflict",
+            extra={"existing_id": batch.pk},
+        )
+    if batch is None:
+        batch = StockBatch(
+            medicine=medicine,
+            batch_no=batch_no,
+            expiry_date=expiry_date,
+            quantity_received=0,
+            quantity_on_hand=0,
+            received_by=by,
+        )
+    batch.quantity_received += quantity
+    batch.quantity_on_hand += quantity
+    audit_note(
+        batch,
+        by=by,
+        event="stock.received",
+        message=f"{_who(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
+        details={**_medicine_details(medicine), "batch_no": batch_no, "quantity": quantity},
+    )
+    batch.save()
+    _movement(batch, by=by, quantity=quantity, kind=StockMovement.Kind.RECEIVED)
+    return batch
+
+
+@transaction.atomic
+def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reason: str) -> StockBatch:
+    """Set a batch's count after a stock-take, with the reason; the ledger records the difference."""
+    batch = StockBatch.objects.select_for_update().select_related("medicine").filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"There is no batch {batch_id}.", code="batch_not_found")
+    if quantity_on_hand < 0:
+        raise DomainError(
+            "Stock cannot go below zero.", code="negative_stock", fields={"quantity_on_hand": ["Must be 0 or more."]}
+        )
+    delta = quantity_on_hand - batch.quantity_on_hand
+    if delta == 0:
+        return batch
+    batch.quantity_on_hand = quantity_on_hand
+    medicine = batch.medicine
+    audit_note(
+        batch,
+        by=by,
+        event="stock.adjusted",
+        message=f"{_who(by)} adjusted batch {batch.batch_no} of {medicine.name} by {delta:+d}: {reason}",
+        details={**_medicine_details(medicine), "batch_no": batch.batch_no, "reason": reason},
+    )
+    batch.save()
+    _movement(batch, by=by, quantity=delta, kind=StockMovement.Kind.ADJUSTED, reason=reason)
+    return batch
+
+
+class InsufficientStock(Conflict):
+    default_code = "insufficient_stock"
+
+
+def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str = "") -> list[StockMovement]:
+    """Take `quantity` of a medicine from its unexpired batches, earliest expiry first.
+
+    Call inside a transaction: the batches are locked (SELECT ... FOR UPDATE) until it
+    ends, so concurrent takers wait and never drive a batch below zero. Returns the
+    movements made, one per batch touched; raises InsufficientStock when the unexpired
+    stock is short, naming what is available.
+    """
+    batches = list(usable_batches(medicine_id).select_for_update().select_related("medicine"))
+    available = sum(b.quantity_on_hand for b in batches)
+    if available < quantity:
+        medicine = Medicine.objects.filter(pk=medicine_id).first()
+        name = f"{medicine.name} {medicine.formulation}" if medicine else f"medicine {medicine_id}"
+        raise InsufficientStock(
+            f"Only {available} of {name} in unexpired stock; {quantity} asked.",
+            extra={"medicine": medicine_id, "requested": quantity, "available": available},
+        )
+    movements = []
+    remaining = quantity
+    for batch in batches:
+        if remaining == 0:
+            break
+        taken = min(remaining, batch.quantity_on_hand)
+        before = batch.quantity_on_hand
+        batch.quantity_on_hand = before - taken
+        audit_note(
+            batch,
+            by=by,
+            event="stock.deducted",
+            message=f"{_who(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
+            f"({before} -> {before - taken})",
+            details={
+                **_medicine_details(batch.medicine),
+                "batch_no": batch.batch_no,
+                "quantity": taken,
+                "before": before,
+                "after": before - taken,
+                "reason": reason,
+            },
+        )
+        batch.save(update_fields=["quantity_on_hand", "updated_at"])
+        movements.append(_movement(batch, by=by, quantity=-taken, kind=StockMovement.Kind.DISPENSED, reason=reason))
+        remaining -= taken
+    return movements
+
+
+def _medicine_details(medicine: Medicine) -> dict[str, Any]:
+    return {
+        "medicine_id": medicine.pk,
+        "medicine": medicine.name,
+        "type": medicine.type,
+        "formulation": medicine.formulation,
+    }
+
+
+def _who(by: User | None) -> str:
+    return by.username if by else "system"
