@@ -11,6 +11,7 @@ api: list[URLPattern | URLResolver] = [
     path("", include("camps.urls")),
     path("", include("patients.urls")),
     path("", include("pharmacy.urls")),
+    path("", include("consultations.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path(

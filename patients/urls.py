@@ -10,7 +10,6 @@ urlpatterns = [
     path("patients/<int:pk>/visits/", views.PatientVisitsView.as_view(), name="patient-visits"),
     path("patients/<int:pk>/status/", views.PatientStatusView.as_view(), name="patient-status"),
     path("patients/<int:pk>/vitals/", views.PatientVitalsView.as_view(), name="patient-vitals"),
-    path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit-detail"),
     path("visits/<int:pk>/vitals/", views.VisitVitalsView.as_view(), name="visit-vitals"),
     path("vitals/<int:pk>/", views.VitalsDetailView.as_view(), name="vitals-detail"),
 ]

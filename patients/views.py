@@ -25,7 +25,6 @@ from patients.serializers import (
     PatientUpdateSerializer,
     VisitRegisterSerializer,
     VisitSerializer,
-    VisitStatusSerializer,
     VitalsHistorySerializer,
     VitalsSerializer,
     VitalsUpdateSerializer,
@@ -178,31 +177,6 @@ class PatientVitalsView(APIView):
             **patient_scope(patient),
         )
         return Response(data)
-
-
-class VisitDetailView(APIView):
-    allowed_roles = {"GET": EVERYONE, "PATCH": REGISTRARS}
-    audit_resource = "visit"
-
-    @extend_schema(responses=VisitSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        visit = get_object_or_404(Visit.objects.select_related("camp"), pk=pk)
-        emit(
-            "visit.viewed",
-            action="read",
-            source="route",
-            target={"type": "visit", "id": visit.pk},
-            scope=visit.audit_scope(),
-            message=f"viewed visit {visit.pk}",
-        )
-        return Response(VisitSerializer(visit).data)
-
-    @extend_schema(request=VisitStatusSerializer, responses=VisitSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Visit, pk=pk)
-        to = valid(VisitStatusSerializer, request)["status"]
-        visit = services.visit_set_status(by=user_of(request), visit_id=pk, status=to)
-        return Response(VisitSerializer(visit).data)
 
 
 class VisitVitalsView(APIView):

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from consultations.models import Consultation, Dispense, Prescription, QueueEntry
+from patients.serializers import VisitSerializer, VitalsSerializer
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    username = serializers.CharField()
+
+
+class PatientBriefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    book_no = serializers.CharField()
+
+
+class QueueEntrySerializer(serializers.ModelSerializer[QueueEntry]):
+    doctor = PersonSerializer(read_only=True)
+    patient = PatientBriefSerializer(source="visit.patient", read_only=True)
+    token_number = serializers.IntegerField(source="visit.token_number", read_only=True)
+    camp = serializers.IntegerField(source="visit.camp_id", read_only=True)
+
+    class Meta:
+        model = QueueEntry
+        fields = [
+            "id",
+            "visit",
+            "camp",
+            "token_number",
+            "patient",
+            "doctor",
+            "priority",
+            "status",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class QueueAssignSerializer(serializers.Serializer[Any]):
+    visit = serializers.IntegerField(min_value=1)
+    doctor = serializers.IntegerField(min_value=1)
+    priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, default=QueueEntry.Priority.NORMAL)
+
+
+class QueueUpdateSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=QueueEntry.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send a status, a priority or both.")
+        return attrs
+
+
+class QueueListSerializer(serializers.Serializer[Any]):
+    scope = serializers.CharField()
+    results = QueueEntrySerializer(many=True)
+    counts = serializers.ListField(child=serializers.DictField())
+
+
+class PrescriptionSerializer(serializers.ModelSerializer[Prescription]):
+    medicine_name = serializers.CharField(source="medicine.name", read_only=True)
+    medicine_type = serializers.CharField(source="medicine.type", read_only=True)
+    formulation = serializers.CharField(source="medicine.formulation", read_only=True)
+    remaining = serializers.IntegerField(read_only=True)
+    time_slots = serializers.ListField(
+        child=serializers.ChoiceField(choices=Prescription.Slot.choices), required=False, max_length=3
+    )
+    medicine = serializers.IntegerField(source="medicine_id", min_value=1)
+
+    class Meta:
+        model = Prescription
+        fields = [
+            "id",
+            "consultation",
+            "medicine",
+            "medicine_name",
+            "medicine_type",
+            "formulation",
+            "quantity",
+            "quantity_dispensed",
+            "remaining",
+            "days",
+            "time_slots",
+            "instructions",
+            "status",
+            "replaces",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "consultation",
+            "quantity_dispensed",
+            "remaining",
+            "status",
+            "replaces",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"quantity": {"min_value": 1, "max_value": 10_000}, "days": {"min_value": 1, "max_value": 365}}
+
+    def validate_time_slots(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("Name each time slot once.")
+        order = [slot.value for slot in Prescription.Slot]
+        return sorted(value, key=order.index)
+
+
+class PrescriptionUpdateSerializer(PrescriptionSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+def prescription_input(data: dict[str, Any]) -> dict[str, Any]:
+    """Serializer output to service keywords (medicine id under `medicine`)."""
+    out = dict(data)
+    if "medicine_id" in out:
+        out["medicine"] = out.pop("medicine_id")
+    return out
+
+
+class ConsultationSerializer(serializers.ModelSerializer[Consultation]):
+    doctor = PersonSerializer(read_only=True)
+    prescriptions = PrescriptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "visit",
+            "doctor",
+            "queue_entry",
+            "chief_complaint",
+            "diagnosis",
+            "advice",
+            "counselling_status",
+            "counselling_notes",
+            "prescriptions",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "visit", "doctor", "queue_entry", "prescriptions", "created_at", "updated_at"]
+
+
+class ConsultationOpenSerializer(serializers.Serializer[Any]):
+    queue_entry = serializers.IntegerField(min_value=1)
+    chief_complaint = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    advice = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices, required=False)
+
+
+class ConsultationUpdateSerializer(serializers.Serializer[Any]):
+    chief_complaint = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    advice = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class CounsellingSerializer(serializers.Serializer[Any]):
+    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices)
+    counselling_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class DispenseSerializer(serializers.ModelSerializer[Dispense]):
+    batch = serializers.IntegerField(source="movement.batch_id", read_only=True)
+    batch_no = serializers.CharField(source="movement.batch.batch_no", read_only=True)
+
+    class Meta:
+        model = Dispense
+        fields = ["id", "prescription", "batch", "batch_no", "quantity", "dispensed_by", "dispensed_at"]
+        read_only_fields = fields
+
+
+class VisitFullSerializer(VisitSerializer):
+    vitals = serializers.SerializerMethodField()
+    queue_entries = QueueEntrySerializer(many=True, read_only=True)
+    consultations = ConsultationSerializer(many=True, read_only=True)
+    dispenses = serializers.SerializerMethodField()
+
+    class Meta(VisitSerializer.Meta):
+        fields = [*VisitSerializer.Meta.fields, "vitals", "queue_entries", "consultations", "dispenses"]
+        read_only_fields = fields
+
+    def get_vitals(self, visit: Any) -> dict[str, Any] | None:
+        vitals = getattr(visit, "vitals", None)
+        return dict(VitalsSerializer(vitals).data) if vitals is not None else None
+
+    def get_dispenses(self, visit: Any) -> list[dict[str, Any]]:
+        rows = [d for c in visit.consultations.all() for p in c.prescriptions.all() for d in p.dispenses.all()]
+        return list(DispenseSerializer(rows, many=True).data)
