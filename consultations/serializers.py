@@ -205,3 +205,38 @@ class VisitFullSerializer(VisitSerializer):
     def get_dispenses(self, visit: Any) -> list[dict[str, Any]]:
         rows = [d for c in visit.consultations.all() for p in c.prescriptions.all() for d in p.dispenses.all()]
         return list(DispenseSerializer(rows, many=True).data)
+
+
+class DispenseItemSerializer(serializers.Serializer[Any]):
+    prescription = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class DispenseRequestSerializer(serializers.Serializer[Any]):
+    items = DispenseItemSerializer(many=True, allow_empty=False)
+
+    def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(value) > 100:
+            raise serializers.ValidationError("At most 100 items in one pickup.")
+        return value
+
+
+class PickupLineSerializer(serializers.Serializer[Any]):
+    prescription = serializers.IntegerField()
+    status = serializers.CharField()
+    doctor = serializers.CharField()
+    medicine = serializers.DictField()
+    quantity = serializers.IntegerField()
+    dispensed = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    days = serializers.IntegerField(allow_null=True)
+    time_slots = serializers.ListField(child=serializers.CharField())
+    instructions = serializers.CharField()
+    stock_available = serializers.IntegerField()
+    enough_stock = serializers.BooleanField()
+
+
+class DispenseResultSerializer(serializers.Serializer[Any]):
+    visit = serializers.IntegerField()
+    visit_status = serializers.CharField()
+    served = serializers.ListField(child=serializers.DictField())

@@ -18,4 +18,6 @@ urlpatterns = [
     path("prescriptions/<int:pk>/", views.PrescriptionDetailView.as_view(), name="prescription-detail"),
     path("patients/<int:pk>/consultations/", views.PatientConsultationsView.as_view(), name="patient-consultations"),
     path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit-detail"),
+    path("visits/<int:pk>/dispense/", views.VisitDispenseView.as_view(), name="visit-dispense"),
+    path("visits/<int:pk>/pickup/", views.VisitPickupView.as_view(), name="visit-pickup"),
 ]

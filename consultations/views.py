@@ -13,13 +13,16 @@ from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, PHARMAC
 from audit.events import emit
 from clinic.errors import DomainError
 from clinic.views import valid
-from consultations import selectors, services
+from consultations import pickup, selectors, services
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.serializers import (
     ConsultationOpenSerializer,
     ConsultationSerializer,
     ConsultationUpdateSerializer,
     CounsellingSerializer,
+    DispenseRequestSerializer,
+    DispenseResultSerializer,
+    PickupLineSerializer,
     PrescriptionSerializer,
     PrescriptionUpdateSerializer,
     QueueAssignSerializer,
@@ -239,3 +242,48 @@ class VisitDetailView(APIView):
         to = valid(VisitStatusSerializer, request)["status"]
         visit = visit_set_status(by=user_of(request), visit_id=pk, status=to)
         return Response(VisitSerializer(visit).data)
+
+
+class VisitDispenseView(APIView):
+    allowed_roles = {"POST": {ADMIN, PHARMACIST}}
+    audit_resource = "dispense"
+
+    @extend_schema(request=DispenseRequestSerializer, responses=DispenseResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        get_object_or_404(Visit, pk=pk)
+        items = [pickup.Item(**item) for item in valid(DispenseRequestSerializer, request)["items"]]
+        served = pickup.visit_dispense(by=user_of(request), visit_id=pk, items=items)
+        visit = Visit.objects.get(pk=pk)
+        lines = [s.as_event() for s in served]
+        units = sum(s.quantity for s in served)
+        emit(
+            "visit.picked_up",
+            action="execute",
+            source="route",
+            target={"type": "visit", "id": visit.pk},
+            scope=visit.audit_scope(),
+            details={"items": lines, "units": units, "visit_status": visit.status},
+            message=f"{user_of(request).username} dispensed {units} units in {len(lines)} items "
+            f"for token {visit.token_number}",
+        )
+        return Response({"visit": visit.pk, "visit_status": visit.status, "served": lines})
+
+
+class VisitPickupView(APIView):
+    allowed_roles = {"GET": {ADMIN, PHARMACIST, DOCTOR, AUDITOR}}
+    audit_resource = "pickup"
+
+    @extend_schema(responses=PickupLineSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        visit = get_object_or_404(Visit, pk=pk)
+        lines = pickup.pickup_list(visit)
+        emit(
+            "visit.pickup_viewed",
+            action="read",
+            source="route",
+            target={"type": "visit", "id": visit.pk},
+            scope=visit.audit_scope(),
+            details={"count": len(lines)},
+            message=f"viewed the pickup of visit {pk}",
+        )
+        return Response(lines)

@@ -164,12 +164,7 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
     batches = list(usable_batches(medicine_id).select_for_update().select_related("medicine"))
     available = sum(b.quantity_on_hand for b in batches)
     if available < quantity:
-        medicine = Medicine.objects.filter(pk=medicine_id).first()
-        name = f"{medicine.name} {medicine.formulation}" if medicine else f"medicine {medicine_id}"
-        raise InsufficientStock(
-            f"Only {available} of {name} in unexpired stock; {quantity} asked.",
-            extra={"medicine": medicine_id, "requested": quantity, "available": available},
-        )
+        raise _short(medicine_id, quantity, available)
     movements = []
     remaining = quantity
     for batch in batches:
@@ -197,6 +192,34 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
         movements.append(_movement(batch, by=by, quantity=-taken, kind=StockMovement.Kind.DISPENSED, reason=reason))
         remaining -= taken
     return movements
+
+
+def _short(medicine_id: int, quantity: int, available: int) -> InsufficientStock:
+    """409 naming what is available; `stock_expired` when only expired batches could have served it."""
+    medicine = Medicine.objects.filter(pk=medicine_id).first()
+    name = str(medicine) if medicine else f"medicine {medicine_id}"
+    expired = StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__lt=timezone.localdate()).aggregate(
+        n=Coalesce(Sum("quantity_on_hand"), 0)
+    )["n"]
+    extra = {"medicine": medicine_id, "requested": quantity, "available": available, "expired_on_hand": expired}
+    if available == 0 and expired > 0:
+        return InsufficientStock(
+            f"All {expired} of {name} on the shelf have expired; none can be dispensed.",
+            code="stock_expired",
+            extra=extra,
+        )
+    return InsufficientStock(f"Only {available} of {name} in unexpired stock; {quantity} asked.", extra=extra)
+
+
+def stock_available(medicine_ids: list[int]) -> dict[int, int]:
+    """Unexpired stock on hand per medicine, in one query."""
+    rows = (
+        StockBatch.objects.filter(medicine_id__in=medicine_ids, expiry_date__gte=timezone.localdate())
+        .values("medicine_id")
+        .annotate(n=Sum("quantity_on_hand"))
+    )
+    found = {row["medicine_id"]: int(row["n"] or 0) for row in rows}
+    return {medicine_id: found.get(medicine_id, 0) for medicine_id in medicine_ids}
 
 
 def _medicine_details(medicine: Medicine) -> dict[str, Any]:

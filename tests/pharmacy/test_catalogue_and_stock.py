@@ -181,7 +181,7 @@ def test_stock_is_taken_earliest_expiry_first_and_never_from_expired(db, audit):
         assert batch.quantity_on_hand == left
     with pytest.raises(services.InsufficientStock) as refused, transaction.atomic():
         services.stock_take(by=None, medicine_id=medicine.pk, quantity=36)
-    assert refused.value.extra == {"medicine": medicine.pk, "requested": 36, "available": 35}
+    assert refused.value.extra == {"medicine": medicine.pk, "requested": 36, "available": 35, "expired_on_hand": 90}
     assert StockMovement.objects.filter(kind="dispensed").count() == 2
 
 

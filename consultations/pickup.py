@@ -1,0 +1,176 @@
+"""Medicine pickup: dispensing a visit's prescriptions from stock, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from audit.history import audit_note
+from clinic.errors import Conflict, DomainError
+from consultations.models import Dispense, Prescription
+from consultations.services import prescription_details
+from patients.models import Visit
+from patients.services import CLOSED_VISIT, lock_visit, visit_move
+from pharmacy.services import stock_available, stock_take
+
+P = Prescription.Status
+
+
+@dataclass(frozen=True)
+class Item:
+    prescription: int
+    quantity: int
+
+
+@dataclass
+class Served:
+    prescription: Prescription
+    quantity: int
+    dispenses: list[Dispense]
+
+    def as_event(self) -> dict[str, Any]:
+        return {
+            **prescription_details(self.prescription),
+            "prescription": self.prescription.pk,
+            "dispensed_now": self.quantity,
+            "remaining": self.prescription.remaining,
+            "batches": [{"batch": d.movement.batch_id, "quantity": d.quantity} for d in self.dispenses],
+        }
+
+
+def _refuse(code: str, detail: str, **extra: Any) -> Conflict:
+    return Conflict(detail, code=code, extra=extra)
+
+
+def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Prescription:
+    if prescription is None:
+        raise DomainError(
+            "There is no such prescription.",
+            code="invalid",
+            fields={"items": [f"Prescription {item.prescription} does not exist."]},
+        )
+    if prescription.consultation.visit_id != visit.pk:
+        raise _refuse(
+            "prescription_not_in_visit",
+            f"Prescription {prescription.pk} belongs to another visit.",
+            prescription=prescription.pk,
+        )
+    if prescription.status != P.ACTIVE:
+        status = prescription.status
+        raise _refuse(
+            f"prescription_{status}",
+            f"Prescription {prescription.pk} is {status}; it cannot be dispensed.",
+            prescription=prescription.pk,
+        )
+    if item.quantity > prescription.remaining:
+        raise _refuse(
+            "quantity_exceeds_prescription",
+            f"Prescription {prescription.pk} has {prescription.remaining} left to hand over; {item.quantity} asked.",
+            prescription=prescription.pk,
+            remaining=prescription.remaining,
+        )
+    return prescription
+
+
+@transaction.atomic
+def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> list[Served]:
+    """Hand over medicines for a visit; every item is served or none is.
+
+    Stock comes from the unexpired batches of each prescription's medicine, earliest
+    expiry first, rows locked until commit (pharmacy.services.stock_take). Medicines are
+    taken in id order so concurrent pickups lock batches in the same order.
+    """
+    visit = lock_visit(visit_id)
+    if visit.status in CLOSED_VISIT:
+        raise _refuse("visit_closed", f"Visit {visit.pk} is {visit.status}.")
+    ids = [item.prescription for item in items]
+    if len(set(ids)) != len(ids):
+        raise DomainError(
+            "Name each prescription once.", code="invalid", fields={"items": ["A prescription appears twice."]}
+        )
+    locked = {
+        p.pk: p
+        for p in Prescription.objects.select_for_update().select_related("consultation", "medicine").filter(pk__in=ids)
+    }
+    checked = [(_check(locked.get(item.prescription), item, visit), item.quantity) for item in items]
+    served = []
+    for prescription, quantity in sorted(checked, key=lambda pair: (pair[0].medicine_id, pair[0].pk)):
+        served.append(_serve(by, visit, prescription, quantity))
+    _move_visit_on(by, visit)
+    return served
+
+
+def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: int) -> Served:
+    reason = f"prescription {prescription.pk}, visit {visit.pk} (token {visit.token_number})"
+    movements = stock_take(by=by, medicine_id=prescription.medicine_id, quantity=quantity, reason=reason)
+    dispenses = []
+    for movement in movements:
+        dispense = Dispense(prescription=prescription, movement=movement, quantity=-movement.quantity, dispensed_by=by)
+        dispense._history_user = by  # type: ignore[attr-defined]
+        dispense.save()
+        dispenses.append(dispense)
+    prescription.quantity_dispensed += quantity
+    if prescription.remaining == 0:
+        prescription.status = P.DISPENSED
+    prescription.consultation.visit = visit
+    audit_note(
+        prescription,
+        by=by,
+        event="prescription.dispensed",
+        message=f"{by.username if by else 'system'} handed over {quantity} x {prescription.medicine} "
+        f"({prescription.remaining} left) for token {visit.token_number}",
+        details={
+            **prescription_details(prescription),
+            "dispensed_now": quantity,
+            "batches": [{"batch": d.movement.batch_id, "quantity": d.quantity} for d in dispenses],
+        },
+    )
+    prescription.save()
+    return Served(prescription, quantity, dispenses)
+
+
+def _move_visit_on(by: User | None, visit: Visit) -> None:
+    """Once nothing prescribed is left to hand over, the visit is `dispensed`."""
+    outstanding = Prescription.objects.filter(consultation__visit=visit, status=P.ACTIVE).exists()
+    if not outstanding and visit.status == Visit.Status.CONSULTED:
+        visit_move(by=by, visit=visit, to=Visit.Status.DISPENSED)
+
+
+def pickup_list(visit: Visit) -> list[dict[str, Any]]:
+    """What a visit has to pick up: prescriptions with what remains and the stock available."""
+    prescriptions = list(
+        Prescription.objects.filter(consultation__visit=visit)
+        .exclude(status__in=[P.REPLACED, P.DELETED])
+        .select_related("medicine", "consultation__doctor")
+        .order_by("id")
+    )
+    stock = stock_available(sorted({p.medicine_id for p in prescriptions}))
+    rows = []
+    for p in prescriptions:
+        available = stock[p.medicine_id]
+        rows.append(
+            {
+                "prescription": p.pk,
+                "status": p.status,
+                "doctor": p.consultation.doctor.display_name(),
+                "medicine": {
+                    "id": p.medicine_id,
+                    "name": p.medicine.name,
+                    "type": p.medicine.type,
+                    "formulation": p.medicine.formulation,
+                    "unit": p.medicine.unit,
+                },
+                "quantity": p.quantity,
+                "dispensed": p.quantity_dispensed,
+                "remaining": p.remaining,
+                "days": p.days,
+                "time_slots": p.time_slots,
+                "instructions": p.instructions,
+                "stock_available": available,
+                "enough_stock": available >= p.remaining,
+            }
+        )
+    return rows
