@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -26,7 +27,7 @@ class RoleMatrixPermission(BasePermission):
         return bool(allowed & set(user.role_names()))
 
 
-def user_of(request: Request) -> User:
+def user_of(request: Request | HttpRequest) -> User:
     """The signed-in user of a request that passed the role check."""
     user = request.user
     if not isinstance(user, User):

@@ -168,6 +168,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "VisitStatusEnum": "patients.models.Visit.Status",
+        "QueueStatusEnum": "consultations.models.QueueEntry.Status",
+        "CampStatusEnum": "camps.models.MedicalCamp.Status",
+        "PrescriptionStatusEnum": "consultations.models.Prescription.Status",
+        "CounsellingEnum": "consultations.models.Consultation.Counselling",
+        "RoleEnum": "accounts.roles.ALL_ROLES",
+    },
 }
 
 # --- Audit trail (see docs/architecture.md and audit/logging_config.py) ---------------------

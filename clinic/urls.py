@@ -28,3 +28,7 @@ urlpatterns = [
 
 handler404 = "clinic.errors.handler404"
 handler500 = "clinic.errors.handler500"
+
+admin.site.site_header = "MedCamp"
+admin.site.site_title = "MedCamp"
+admin.site.index_title = "Camp records"

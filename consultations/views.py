@@ -55,6 +55,7 @@ class QueueView(APIView):
     audit_resource = "queue"
 
     @extend_schema(
+        operation_id="queue_list",
         parameters=[
             OpenApiParameter("doctor", OpenApiTypes.INT, description="one doctor's open queue"),
             OpenApiParameter("patient", OpenApiTypes.INT, description="a patient's queue entries"),

@@ -46,6 +46,7 @@ class PatientListView(GenericAPIView[Patient]):
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
 
+    @extend_schema(operation_id="patients_search")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None and self.paginator is not None

@@ -233,3 +233,17 @@ def _medicine_details(medicine: Medicine) -> dict[str, Any]:
 
 def _who(by: User | None) -> str:
     return by.username if by else "system"
+
+
+@transaction.atomic
+def medicine_update(*, by: User | None, medicine_id: int, **changes: Any) -> Medicine:
+    """Change a medicine's catalogue entry; renaming it onto another medicine is a 409."""
+    medicine = Medicine.objects.select_for_update().get(pk=medicine_id)
+    for name, value in changes.items():
+        setattr(medicine, name, tidy(value) if name in ("name", "formulation") else value)
+    existing = find_duplicate(medicine.name, medicine.type, medicine.formulation, exclude=medicine.pk)
+    if existing is not None:
+        raise _duplicate(existing)
+    audit_note(medicine, by=by)
+    medicine.save()
+    return medicine

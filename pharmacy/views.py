@@ -41,6 +41,7 @@ class MedicineListView(GenericAPIView[Medicine]):
             medicines = medicines.filter(name__icontains=search[:120])
         return services.with_stock(medicines).order_by("name", "formulation", "id")
 
+    @extend_schema(operation_id="medicines_list")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(MedicineSerializer(page, many=True).data)

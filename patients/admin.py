@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.permissions import user_of
+from audit.admin import ReadOnlyInline, ServiceAdmin
+from patients import services
+from patients.models import Patient, Visit, Vitals
+
+
+class VisitInline(ReadOnlyInline):
+    model = Visit
+    fields = ("camp", "token_number", "status", "counselling", "registered_at")
+
+
+@admin.register(Patient)
+class PatientAdmin(ServiceAdmin):
+    list_display = ("book_no", "name", "age_years", "sex", "area", "phone")
+    list_filter = ("sex",)
+    search_fields = ("book_no", "name", "phone", "area")
+    fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address")
+    inlines = (VisitInline,)
+
+    def create_via(self, request: HttpRequest, form: Any) -> Any:
+        return services.patient_create(by=user_of(request), **form.cleaned_data)
+
+    def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
+        return services.patient_update(by=user_of(request), patient_id=obj.pk, **changes)
+
+
+@admin.register(Vitals)
+class VitalsAdmin(ServiceAdmin):
+    list_display = ("visit", "bp_systolic", "bp_diastolic", "pulse", "rbs", "recorded_by", "recorded_at")
+    list_filter = ("visit__camp",)
+    search_fields = ("visit__patient__book_no", "visit__patient__name")
+    raw_id_fields = ("visit",)
+    list_select_related = ("visit", "recorded_by")
+    fields = (
+        "visit",
+        "bp_systolic",
+        "bp_diastolic",
+        "pulse",
+        "rbs",
+        "weight_kg",
+        "height_cm",
+        "temperature_c",
+        "spo2",
+        "notes",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("visit",) if obj else ()
+
+    def create_via(self, request: HttpRequest, form: Any) -> Any:
+        data = dict(form.cleaned_data)
+        visit = data.pop("visit")
+        return services.vitals_record(by=user_of(request), visit_id=visit.pk, **data)
+
+    def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
+        return services.vitals_correct(by=user_of(request), vitals_id=obj.pk, **changes)

@@ -1,0 +1,77 @@
+"""The OpenAPI schema is valid, covers the whole API contract, and describes errors and auth."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+# Every path and method of the mobile app's contract (api.md), as the schema writes them.
+CONTRACT = {
+    "/api/v1/auth/login/": {"post"},
+    "/api/v1/auth/refresh/": {"post"},
+    "/api/v1/auth/logout/": {"post"},
+    "/api/v1/auth/me/": {"get"},
+    "/api/v1/users/": {"get", "post"},
+    "/api/v1/users/{id}/": {"get", "patch"},
+    "/api/v1/users/{id}/roles/": {"post"},
+    "/api/v1/users/{id}/roles/{role}/": {"delete"},
+    "/api/v1/camps/": {"get", "post"},
+    "/api/v1/camps/{id}/": {"get", "patch"},
+    "/api/v1/patients/": {"get", "post"},
+    "/api/v1/patients/{id}/": {"get", "patch"},
+    "/api/v1/patients/{id}/visits/": {"post"},
+    "/api/v1/patients/{id}/status/": {"get"},
+    "/api/v1/patients/{id}/vitals/": {"get"},
+    "/api/v1/patients/{id}/consultations/": {"get"},
+    "/api/v1/visits/{id}/": {"get"},
+    "/api/v1/visits/{id}/vitals/": {"post"},
+    "/api/v1/vitals/{id}/": {"patch"},
+    "/api/v1/queue/": {"get", "post"},
+    "/api/v1/queue/{id}/": {"patch"},
+    "/api/v1/consultations/": {"post"},
+    "/api/v1/consultations/{id}/": {"patch"},
+    "/api/v1/consultations/{id}/counselling/": {"patch"},
+    "/api/v1/consultations/{id}/prescriptions/": {"post"},
+    "/api/v1/prescriptions/{id}/": {"patch", "delete"},
+    "/api/v1/medicines/": {"get", "post"},
+    "/api/v1/medicines/{id}/": {"get"},
+    "/api/v1/medicines/{id}/batches/": {"post"},
+    "/api/v1/batches/{id}/": {"patch"},
+    "/api/v1/visits/{id}/dispense/": {"post"},
+    "/api/v1/health/": {"get"},
+}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from rest_framework.test import APIClient
+
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate(schema)
+
+
+def test_every_path_of_the_contract_is_in_the_schema(schema):
+    missing = {
+        f"{method.upper()} {path}"
+        for path, methods in CONTRACT.items()
+        for method in methods
+        if method not in schema["paths"].get(path, {})
+    }
+    assert not missing
+
+
+def test_errors_and_bearer_auth_are_described(schema):
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    login = schema["paths"]["/api/v1/auth/login/"]["post"]
+    assert login["responses"]["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    dispense = schema["paths"]["/api/v1/visits/{id}/dispense/"]["post"]
+    assert {"bearerAuth": []} in dispense["security"]
+    assert "409" in dispense["responses"]
