@@ -16,10 +16,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Serve MedCamp on SQLite at http://127.0.0.1:8000 with a development admin.
+## Serve MedCamp on SQLite at http://127.0.0.1:8000 with a demo camp (seeded on first start).
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_dev_admin
+	DJANGO_DEBUG=1 AUDIT_CONSOLE=off $(PY) manage.py seed_demo
+	@echo "Open http://$(HOST):$(PORT)/admin/ and http://$(HOST):$(PORT)/api/v1/docs/"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Install what the tests need and run the whole suite.

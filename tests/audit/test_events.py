@@ -140,9 +140,9 @@ def test_management_commands_run_with_source_command(
     db, audit, settings, django_capture_on_commit_callbacks, tmp_path, monkeypatch
 ):
     settings.DEBUG = True
-    from accounts.management.commands import ensure_dev_admin
+    from accounts import devcredentials
 
-    monkeypatch.setattr(ensure_dev_admin, "CREDENTIALS", tmp_path / "credentials.txt")
+    monkeypatch.setattr(devcredentials, "path", lambda: tmp_path / "credentials.txt")
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ensure_dev_admin", stdout=io.StringIO())
     created = audit.one("user.created")

@@ -1,22 +1,20 @@
 """Create a development admin once and print its credentials (development only).
 
-The password is generated on first run and kept in var/dev-credentials.txt, which is
-ignored by git; it is printed to the terminal, never to a log.
+The password is generated on first run and kept in var/dev-credentials.txt, which git
+ignores; it is printed to the terminal, never to a log.
 """
 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import devcredentials
 from accounts.models import User
 from accounts.services import user_assign_role
-
-CREDENTIALS = Path(settings.BASE_DIR) / "var" / "dev-credentials.txt"
 
 
 class Command(BaseCommand):
@@ -26,17 +24,15 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("ensure_dev_admin is for development (DJANGO_DEBUG=1) only.")
         user = User.objects.filter(username="admin").first()
-        if user is None or not CREDENTIALS.exists():
+        password = devcredentials.read().get("admin")
+        if user is None or password is None:
             password = secrets.token_urlsafe(12)
             if user is None:
                 user = User.objects.create_superuser("admin", "", password)
             else:
                 user.set_password(password)
-                user.save()
-            if not user.has_role("admin"):
-                user_assign_role(by=user, user=user, role="admin")
-            CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
-            CREDENTIALS.write_text(f"admin {password}\n")
-            CREDENTIALS.chmod(0o600)
-        username, password = CREDENTIALS.read_text().split()
-        self.stdout.write(self.style.SUCCESS(f"Development admin: username {username!r}, password {password!r}"))
+                user.save(update_fields=["password"])
+            devcredentials.save("admin", password)
+        if not user.has_role("admin"):
+            user_assign_role(by=user, user=user, role="admin")
+        self.stdout.write(self.style.SUCCESS(f"Development admin: username 'admin', password {password!r}"))
