@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install
+.PHONY: run test lint install bench bench-venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	MEDCAMP_TESTING=1 $(VENV)/bin/mypy .
 	MEDCAMP_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+
+## Benchmarks (run by hand; figures in docs/performance.md).
+.venv-bench/.installed: requirements.txt requirements-dev.txt requirements-bench.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -r requirements-bench.txt
+	touch .venv-bench/.installed
+
+bench-venv: .venv-bench/.installed
+
+bench: $(STAMP) bench-venv
+	$(PY) bench/audit_cost.py
+	$(PY) bench/camp_day.py
+	.venv-bench/bin/python bench/audit_save.py

@@ -20,6 +20,7 @@ def build_logging(
     backups: int,
     console: str,
     sinks_enabled: bool,
+    rotation: str = "size",
     logbull: dict[str, Any],
 ) -> dict[str, Any]:
     handlers: dict[str, Any] = {
@@ -27,14 +28,17 @@ def build_logging(
     }
     audit_handlers: list[str] = []
     if sinks_enabled:
-        handlers["file"] = {
-            "class": "logging.handlers.RotatingFileHandler",
-            "filename": str(log_file),
-            "maxBytes": max_bytes,
-            "backupCount": backups,
-            "encoding": "ascii",
-            "formatter": "json",
-        }
+        if rotation == "external":
+            # Several processes append to one file; logrotate rotates it and each process reopens it.
+            handlers["file"] = {"class": "logging.handlers.WatchedFileHandler", "filename": str(log_file)}
+        else:
+            handlers["file"] = {
+                "class": "logging.handlers.RotatingFileHandler",
+                "filename": str(log_file),
+                "maxBytes": max_bytes,
+                "backupCount": backups,
+            }
+        handlers["file"].update({"encoding": "ascii", "formatter": "json"})
         audit_handlers.append("file")
         if console in ("text", "json"):
             handlers["console"] = {

@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+if env_bool("MEDCAMP_QUERY_COUNT", False):
+    MIDDLEWARE.insert(0, "clinic.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
 
@@ -89,7 +92,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction begins (IMMEDIATE) and wait up to 20 s for
     # it, so concurrent requests queue instead of failing on a read-to-write lock upgrade.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # WAL lets readers go on while one writer commits (synchronous stays FULL: a commit survives
+    # a power cut, which camp laptops do meet).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -186,6 +193,10 @@ SPECTACULAR_SETTINGS = {
 AUDIT_LOG_FILE = Path(env_str("AUDIT_LOG_FILE", str(BASE_DIR / "logs" / "audit.jsonl")))
 AUDIT_LOG_FILE_MAX_BYTES = env_int("AUDIT_LOG_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 AUDIT_LOG_FILE_BACKUPS = env_int("AUDIT_LOG_FILE_BACKUPS", 10, minimum=1)
+# "size": the app rotates the file (one process); "external": logrotate does (several processes).
+AUDIT_LOG_ROTATION = env_str("AUDIT_LOG_ROTATION", "size")
+if AUDIT_LOG_ROTATION not in ("size", "external"):
+    raise ImproperlyConfigured(f"AUDIT_LOG_ROTATION must be size or external, got {AUDIT_LOG_ROTATION!r}")
 AUDIT_CONSOLE = env_str("AUDIT_CONSOLE", "text" if DEBUG else "json")  # text | json | off
 AUDIT_SENSITIVE_FIELDS = env_list("AUDIT_SENSITIVE_FIELDS", ["phone", "address"])
 AUDIT_MAX_VALUE_CHARS = env_int("AUDIT_MAX_VALUE_CHARS", 2000, minimum=64)
@@ -212,6 +223,7 @@ LOGGING = build_logging(
     backups=AUDIT_LOG_FILE_BACKUPS,
     console=AUDIT_CONSOLE,
     sinks_enabled=AUDIT_SINKS_ENABLED,
+    rotation=AUDIT_LOG_ROTATION,
     logbull={
         "host": LOGBULL_HOST,
         "project_id": LOGBULL_PROJECT_ID,

@@ -68,8 +68,7 @@ class QueueEntry(AuditedModel):
         return f"queue entry {self.pk} ({self.priority}, {self.status})"
 
     def audit_scope(self) -> dict[str, Any]:
-        visit = self.visit
-        return {"patient_id": visit.patient_id, "camp_id": visit.camp_id, "visit_id": visit.pk}
+        return self.visit.audit_scope()
 
 
 class Consultation(AuditedModel):
@@ -102,8 +101,7 @@ class Consultation(AuditedModel):
         return f"consultation {self.pk} of visit {self.visit_id}"
 
     def audit_scope(self) -> dict[str, Any]:
-        visit = self.visit
-        return {"patient_id": visit.patient_id, "camp_id": visit.camp_id, "visit_id": visit.pk}
+        return self.visit.audit_scope()
 
 
 class Prescription(AuditedModel):
@@ -152,8 +150,7 @@ class Prescription(AuditedModel):
         return self.quantity - self.quantity_dispensed
 
     def audit_scope(self) -> dict[str, Any]:
-        visit = self.consultation.visit
-        return {"patient_id": visit.patient_id, "camp_id": visit.camp_id, "visit_id": visit.pk}
+        return self.consultation.visit.audit_scope()
 
 
 class Dispense(AuditedModel):

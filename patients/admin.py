@@ -38,18 +38,7 @@ class VitalsAdmin(ServiceAdmin):
     search_fields = ("visit__patient__book_no", "visit__patient__name")
     raw_id_fields = ("visit",)
     list_select_related = ("visit", "recorded_by")
-    fields = (
-        "visit",
-        "bp_systolic",
-        "bp_diastolic",
-        "pulse",
-        "rbs",
-        "weight_kg",
-        "height_cm",
-        "temperature_c",
-        "spo2",
-        "notes",
-    )
+    fields = ("visit", *Vitals.MEASURES)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("visit",) if obj else ()

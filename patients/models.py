@@ -143,6 +143,7 @@ class Visit(AuditedModel):
 
 
 class Vitals(AuditedModel):
+    MEASURES: ClassVar[tuple[str, ...]] = (*VITAL_RANGES, "notes")  # what a volunteer records
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="vitals")
     bp_systolic = models.PositiveSmallIntegerField()
     bp_diastolic = models.PositiveSmallIntegerField()
@@ -175,5 +176,4 @@ class Vitals(AuditedModel):
         return f"vitals of visit {self.visit_id}"
 
     def audit_scope(self) -> dict[str, Any]:
-        visit = self.visit  # services pass the visit they loaded, so this costs no query
-        return {"patient_id": visit.patient_id, "camp_id": visit.camp_id, "visit_id": visit.pk}
+        return self.visit.audit_scope()  # services pass the visit they loaded: no query

@@ -88,22 +88,7 @@ class VitalsSerializer(serializers.ModelSerializer[Vitals]):
 
     class Meta:
         model = Vitals
-        fields = [
-            "id",
-            "visit",
-            "bp_systolic",
-            "bp_diastolic",
-            "pulse",
-            "rbs",
-            "weight_kg",
-            "height_cm",
-            "temperature_c",
-            "spo2",
-            "notes",
-            "recorded_by",
-            "recorded_at",
-            "updated_at",
-        ]
+        fields = ["id", "visit", *Vitals.MEASURES, "recorded_by", "recorded_at", "updated_at"]
         read_only_fields = ["id", "visit", "recorded_by", "recorded_at", "updated_at"]
 
 

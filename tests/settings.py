@@ -25,4 +25,5 @@ os.environ.setdefault("LOGBULL_MAX_BACKOFF", "0.5")
 
 from clinic.settings import *  # noqa: E402,F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; still a hash
+# MD5 for speed in-process; PBKDF2 for users that app servers started by tests must verify.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]

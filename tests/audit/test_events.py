@@ -147,3 +147,14 @@ def test_management_commands_run_with_source_command(
         call_command("ensure_dev_admin", stdout=io.StringIO())
     created = audit.one("user.created")
     assert created["source"] == "command" and created["request"] is None
+
+
+def test_file_rotation_can_be_left_to_logrotate(tmp_path):
+    from audit.logging_config import build_logging
+
+    options = {"max_bytes": 1024, "backups": 2, "console": "off", "sinks_enabled": True, "logbull": {}}
+    own = build_logging(log_file=tmp_path / "a.jsonl", **options)
+    external = build_logging(log_file=tmp_path / "a.jsonl", rotation="external", **options)
+    assert own["handlers"]["file"]["class"] == "logging.handlers.RotatingFileHandler"
+    assert external["handlers"]["file"]["class"] == "logging.handlers.WatchedFileHandler"
+    assert "maxBytes" not in external["handlers"]["file"]

@@ -1,0 +1,91 @@
+"""Start and stop MedCamp app servers (gunicorn) on 127.0.0.1 for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def app_env(database: str, work: Path, **extra: str) -> dict[str, str]:
+    """The environment of an app server: production settings on loopback, audit files under `work`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGBULL_", "AUDIT_", "DJANGO_"))}
+    env.pop("MEDCAMP_TESTING", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "DATABASE_URL": database,
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "DJANGO_DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "AUDIT_LOG_FILE": str(work / "audit.jsonl"),
+            "AUDIT_CONSOLE": "off",
+            "LOGBULL_SPOOL_DIR": str(work / "spool"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start(env: dict[str, str], workers: int = 1) -> Server:
+    """A gunicorn on a free loopback port; returns once /api/v1/health/ answers."""
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "clinic.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server(process, f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if requests.get(server.url + "/api/v1/health/", timeout=2).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError("gunicorn did not answer within 60 s")
