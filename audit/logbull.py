@@ -11,7 +11,7 @@ with HTML (a host with a trailing slash "succeeds" while nothing is stored).
 How it behaves:
 - emit() only appends to an in-memory queue; a background thread sends batches.
   Memory holds at most LOGBULL_QUEUE_SIZE events plus the batch in flight; a full
-  queue spills to the spool on disk instead of growing or dropping.
+  queue is written to the spool on disk as one file instead of growing or dropping.
 - A batch that cannot be sent (connection error, timeout, 5xx, 429, 401/403/404,
   a 200 that is not LogBull's answer) is written to the spool directory as one
   file, then re-sent with exponential backoff (Retry-After honoured) until the
@@ -256,7 +256,11 @@ class LogBullHandler(logging.Handler):
                     if len(self._queue) >= self.batch_size:
                         self._cv.notify()
                     return
-            self._spool_items([item])  # queue full: disk, not memory, takes the overflow
+                # Full (the sender is stuck on a hung server): the whole queue goes to disk as one
+                # file, so the overflow costs one write per queue-full, not one per event.
+                overflow = [*self._queue, item]
+                self._queue.clear()
+            self._spool_items(overflow)
         except Exception:
             self.handleError(record)
 

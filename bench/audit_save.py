@@ -62,7 +62,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     args = parser.parse_args()
-    call_command("migrate", run_syncdb=True, verbosity=0)
+    call_command("migrate", verbosity=0)  # the project's apps first: history rows point at users
+    call_command("migrate", run_syncdb=True, verbosity=0)  # then the bench models
+    if settings.POSTGRES:
+        import pgtrigger
+
+        pgtrigger.install()  # pghistory's triggers, now that their tables exist
     audit_logger = logging.getLogger("medcamp.audit")
     audit_logger.handlers = []
     file_sink = logging.FileHandler(WORK / "bench.jsonl", encoding="ascii")

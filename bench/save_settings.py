@@ -12,6 +12,6 @@ POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 INSTALLED_APPS = [*INSTALLED_APPS, "auditlog", "bench.saveapp"]
 if POSTGRES:
     INSTALLED_APPS += ["pgtrigger", "pghistory"]
-    PGTRIGGER_INSTALL_ON_MIGRATE = True
+    PGTRIGGER_INSTALL_ON_MIGRATE = False  # bench/audit_save.py installs them once the tables exist
     PGTRIGGER_MIGRATIONS = False
 MIGRATION_MODULES = {"saveapp": None}  # tables made by migrate --run-syncdb

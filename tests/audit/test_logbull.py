@@ -101,7 +101,8 @@ def test_every_event_of_an_outage_arrives_once_after_recovery(sink, fake, outage
         fake.set_mode(outage)
     started = time.monotonic()
     during = log_events(logger, f"{outage}", 40)
-    assert time.monotonic() - started < 0.5  # logging never waits on the server
+    # Logging never waits on the server: a blocking emit would take 40 x the 0.5 s read timeout.
+    assert time.monotonic() - started < 5.0
     assert wait_until(lambda: handler.stats()["spooled"] >= 1, 5)
     assert not set(during) & set(fake.event_ids())
     if outage == "down":
@@ -138,7 +139,8 @@ def test_an_api_request_does_not_wait_on_a_hanging_logbull(client_for, doctor, f
         for _ in range(5):
             assert api.post("/api/v1/auth/logout/", {}, format="json").status_code == 200
         elapsed = time.monotonic() - started
-        assert elapsed < 2.0, f"5 requests took {elapsed:.2f}s while LogBull hangs for 20s"
+        # Waiting on LogBull would cost at least its 10 s read timeout; the hang lasts 20 s.
+        assert elapsed < 5.0, f"5 requests took {elapsed:.2f}s while LogBull hangs for 20s"
     finally:
         audit_logger.removeHandler(handler)
         fake.set_mode("ok")
@@ -154,8 +156,10 @@ def test_a_full_queue_spills_to_disk_instead_of_growing(fake, tmp_path):
     logger.addHandler(handler)
     try:
         ids = log_events(logger, "burst", 200)
-        assert handler.stats()["queued"] <= 10 + 5  # the queue plus one batch in flight
-        assert handler.stats()["spooled"] >= 180
+        stats = handler.stats()
+        assert stats["queued"] <= 10 + 5  # the queue plus one batch in flight
+        assert stats["spooled"] >= 180
+        assert stats["spool_files"] <= 200 // 10 + 1  # one file per queue-full, not one per event
         fake.set_mode("ok")
         assert_exactly_once(fake, ids, timeout=15)
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -13,9 +15,20 @@ from tests.factories import CampFactory, MedicineFactory, PatientFactory, StockB
 EXAMPLES = 12  # per operation and role: 2 roles x ~45 operations x 12 > 1,000 requests
 
 
+@pytest.fixture
+def keep_connection():
+    """Requests go straight to the WSGI app, whose request_finished signal would close the test's
+    database connection (and its transaction); Django's own test client unhooks it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["admin", "volunteer"])
-def test_generated_requests_never_crash_and_errors_have_one_shape(role):
+def test_generated_requests_never_crash_and_errors_have_one_shape(role, keep_connection):
     user = UserFactory(roles=[role])
     # Some records, so generated ids sometimes hit something.
     visit = VisitFactory(camp=CampFactory(), patient=PatientFactory())
