@@ -40,7 +40,13 @@ def test_defaults_and_lists(monkeypatch):
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MEDCAMP_TESTING", "DJANGO_DEBUG")}
     env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
+    root = Path(__file__).resolve().parents[1]
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
     )
     assert result.returncode != 0 and "SECRET_KEY is required" in result.stderr
