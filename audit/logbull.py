@@ -270,16 +270,13 @@ class LogBullHandler(logging.Handler):
         fields: dict[str, Any] = dict(event) if event else {"logger": record.name}
         message = (event or {}).get("message") or record.getMessage() or record.name
         timestamp = (event or {}).get("timestamp") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
-        item = {
+        # The size limit is applied by the sender thread (_chunks), not on the request's thread.
+        return {
             "level": LEVELS.get(record.levelname, "INFO"),
             "message": str(message)[:MAX_MESSAGE_CHARS],
             "timestamp": timestamp,
             "fields": fields,
         }
-        if len(json.dumps(item, ensure_ascii=True, default=str)) > MAX_ITEM_BYTES:
-            keep = {k: fields[k] for k in ("event_id", "event", "outcome", "actor", "target") if k in fields}
-            item["fields"] = {**keep, "truncated": True}
-        return item
 
     def flush(self) -> None:
         """Send what is queued now (bounded by the exit timeout); used at exit and in tests."""
@@ -455,11 +452,23 @@ class LogBullHandler(logging.Handler):
         return Result.RETRY
 
 
+def fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The item within the server's 64 KB (an oversized one keeps its identifying fields), and its size."""
+    size = len(json.dumps(item, ensure_ascii=True, default=str))
+    if size <= MAX_ITEM_BYTES:
+        return item, size
+    fields = item.get("fields") or {}
+    keep = {k: fields[k] for k in ("event_id", "event", "outcome", "actor", "target") if k in fields}
+    trimmed = {**item, "fields": {**keep, "truncated": True}}
+    return trimmed, len(json.dumps(trimmed, ensure_ascii=True, default=str))
+
+
 def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Batches within the server's limits: 1000 items, 8 MB, each item under 64 KB."""
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
-    for item in items:
-        item_size = len(json.dumps(item, ensure_ascii=True, default=str))
+    for original in items:
+        item, item_size = fit(original)
         if chunks[-1] and (len(chunks[-1]) >= MAX_ITEMS or size + item_size > MAX_REQUEST_BYTES):
             chunks.append([])
             size = 0

@@ -211,10 +211,16 @@ def test_non_json_200_is_not_counted_as_sent(sink, fake):
 
 def test_items_stay_within_the_servers_limits(fake, tmp_path):
     handler = make_handler(fake, tmp_path / "spool")
-    record = logging.makeLogRecord({"levelname": "INFO", "msg": "m" * 50_000, "audit": {"blob": "b" * 200_000}})
+    record = logging.makeLogRecord(
+        {"levelname": "INFO", "msg": "m" * 50_000, "audit": {"event_id": "big", "blob": "b" * 200_000}}
+    )
     item = handler.to_item(record)
     assert len(item["message"]) <= 10_000
-    assert len(json.dumps(item)) < 64 * 1024
+    handler._deliver([item])  # the sender fits it under the server's 64 KB
+    assert fake.wait_for(1)
+    sent = fake.items[0]
+    assert len(json.dumps(sent)) < 64 * 1024
+    assert sent["fields"] == {"event_id": "big", "truncated": True}
     handler.close()
 
 
