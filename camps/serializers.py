@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
+from clinic.serializers import NonEmptyUpdate
 
 
 class CampSerializer(serializers.ModelSerializer[MedicalCamp]):
@@ -25,11 +24,6 @@ class CampCreateSerializer(serializers.ModelSerializer[MedicalCamp]):
         return value
 
 
-class CampUpdateSerializer(CampCreateSerializer):
+class CampUpdateSerializer(NonEmptyUpdate, CampCreateSerializer):
     def validate_status(self, value: str) -> str:
         return value
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs

@@ -41,6 +41,18 @@ class Served:
         }
 
 
+@dataclass
+class Pickup:
+    """What one pickup handed over, and the visit as it stands afterwards."""
+
+    visit: Visit
+    served: list[Served]
+
+    @property
+    def units(self) -> int:
+        return sum(s.quantity for s in self.served)
+
+
 def _refuse(code: str, detail: str, **extra: Any) -> Conflict:
     return Conflict(detail, code=code, extra=extra)
 
@@ -76,7 +88,7 @@ def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Presc
 
 
 @transaction.atomic
-def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> list[Served]:
+def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> Pickup:
     """Hand over medicines for a visit; every item is served or none is.
 
     Stock comes from the unexpired batches of each prescription's medicine, earliest
@@ -100,7 +112,7 @@ def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> list
     for prescription, quantity in sorted(checked, key=lambda pair: (pair[0].medicine_id, pair[0].pk)):
         served.append(_serve(by, visit, prescription, quantity))
     _move_visit_on(by, visit)
-    return served
+    return Pickup(visit, served)
 
 
 def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: int) -> Served:

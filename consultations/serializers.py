@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clinic.serializers import NonEmptyUpdate
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from patients.serializers import VisitSerializer, VitalsSerializer
 
@@ -50,14 +51,10 @@ class QueueAssignSerializer(serializers.Serializer[Any]):
     priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, default=QueueEntry.Priority.NORMAL)
 
 
-class QueueUpdateSerializer(serializers.Serializer[Any]):
+class QueueUpdateSerializer(NonEmptyUpdate, serializers.Serializer[Any]):
+    empty_message = "Send a status, a priority or both."
     status = serializers.ChoiceField(choices=QueueEntry.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send a status, a priority or both.")
-        return attrs
 
 
 class QueueListSerializer(serializers.Serializer[Any]):
@@ -115,11 +112,8 @@ class PrescriptionSerializer(serializers.ModelSerializer[Prescription]):
         return sorted(value, key=order.index)
 
 
-class PrescriptionUpdateSerializer(PrescriptionSerializer):
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
+class PrescriptionUpdateSerializer(NonEmptyUpdate, PrescriptionSerializer):
+    pass
 
 
 def prescription_input(data: dict[str, Any]) -> dict[str, Any]:
@@ -153,24 +147,21 @@ class ConsultationSerializer(serializers.ModelSerializer[Consultation]):
         read_only_fields = ["id", "visit", "doctor", "queue_entry", "prescriptions", "created_at", "updated_at"]
 
 
-class ConsultationOpenSerializer(serializers.Serializer[Any]):
+class ClinicalFieldsSerializer(serializers.Serializer[Any]):
+    """What the doctor writes in a consultation."""
+
+    chief_complaint = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    advice = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices, required=False)
+
+
+class ConsultationOpenSerializer(ClinicalFieldsSerializer):
     queue_entry = serializers.IntegerField(min_value=1)
-    chief_complaint = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    advice = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices, required=False)
 
 
-class ConsultationUpdateSerializer(serializers.Serializer[Any]):
-    chief_complaint = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    advice = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    counselling_status = serializers.ChoiceField(choices=Consultation.Counselling.choices, required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
+class ConsultationUpdateSerializer(NonEmptyUpdate, ClinicalFieldsSerializer):
+    pass
 
 
 class CounsellingSerializer(serializers.Serializer[Any]):

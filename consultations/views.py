@@ -253,19 +253,17 @@ class VisitDispenseView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         get_object_or_404(Visit, pk=pk)
         items = [pickup.Item(**item) for item in valid(DispenseRequestSerializer, request)["items"]]
-        served = pickup.visit_dispense(by=user_of(request), visit_id=pk, items=items)
-        visit = Visit.objects.get(pk=pk)
-        lines = [s.as_event() for s in served]
-        units = sum(s.quantity for s in served)
+        by = user_of(request)
+        done = pickup.visit_dispense(by=by, visit_id=pk, items=items)
+        visit, lines = done.visit, [s.as_event() for s in done.served]
         emit(
             "visit.picked_up",
             action="execute",
             source="route",
             target={"type": "visit", "id": visit.pk},
             scope=visit.audit_scope(),
-            details={"items": lines, "units": units, "visit_status": visit.status},
-            message=f"{user_of(request).username} dispensed {units} units in {len(lines)} items "
-            f"for token {visit.token_number}",
+            details={"items": lines, "units": done.units, "visit_status": visit.status},
+            message=f"{by.username} dispensed {done.units} units in {len(lines)} items for token {visit.token_number}",
         )
         return Response({"visit": visit.pk, "visit_status": visit.status, "served": lines})
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
+from clinic.serializers import NonEmptyUpdate
 from patients.models import OPTIONAL_VITALS, VITAL_RANGES, Patient, Visit, Vitals
 
 if TYPE_CHECKING:
@@ -38,11 +39,8 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         return digits
 
 
-class PatientUpdateSerializer(PatientSerializer):
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
+class PatientUpdateSerializer(NonEmptyUpdate, PatientSerializer):
+    pass
 
 
 class VisitRegisterSerializer(serializers.Serializer[Any]):
@@ -92,11 +90,8 @@ class VitalsSerializer(serializers.ModelSerializer[Vitals]):
         read_only_fields = ["id", "visit", "recorded_by", "recorded_at", "updated_at"]
 
 
-class VitalsUpdateSerializer(VitalsSerializer):
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to correct.")
-        return attrs
+class VitalsUpdateSerializer(NonEmptyUpdate, VitalsSerializer):
+    empty_message = "Send at least one field to correct."
 
 
 class VitalsHistorySerializer(VitalsSerializer):
