@@ -6,6 +6,7 @@ docs/roles.md holds the same table; a test fails when the two differ, and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,15 +42,26 @@ def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
+def readable(path: str) -> str:
+    """A router's regular expression as api.md writes paths: `^users/(?P<pk>[0-9]+)/$` -> `users/{pk}/`."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+    return path.replace("^", "").replace("$", "")
+
+
 def routes() -> list[Route]:
     out = []
     for path, callback in _walk(get_resolver().url_patterns):
         view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
         if not path.startswith(API_PREFIX) or view_class is None:
             continue
+        actions: dict[str, str] = getattr(callback, "actions", None) or {}
         for method in METHODS:
-            if hasattr(view_class, method.lower()):
-                out.append(Route(path.removeprefix(API_PREFIX), method, view_class, roles_for(view_class, method)))
+            action = actions.get(method.lower())
+            if action is None and (actions or not hasattr(view_class, method.lower())):
+                continue
+            roles = roles_for(view_class, method, action)
+            out.append(Route(readable(path.removeprefix(API_PREFIX)), method, view_class, roles))
     return out
 
 

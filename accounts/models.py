@@ -5,7 +5,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser
 from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel
+from audit.history import AuditedModel, history_user
 
 
 class User(AuditedModel, AbstractUser):
@@ -23,7 +23,7 @@ class User(AuditedModel, AbstractUser):
     )
 
     # The password hash and login times never enter the history tables.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], get_user=history_user)
 
     def role_names(self) -> list[str]:
         """Role names, sorted; uses prefetched groups when present, cached per instance."""

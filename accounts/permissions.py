@@ -1,4 +1,10 @@
-"""The API's role checks: each view declares which roles may use each HTTP method."""
+"""The API's role checks: each view declares which roles may use each of its actions.
+
+A viewset's `allowed_roles` is keyed by action name (`list`, `retrieve`, `create`,
+`partial_update`, `destroy`, or an `@action`'s name); the few plain APIViews key it by
+HTTP method. A view without `allowed_roles` is public; an action missing from it is
+allowed to nobody.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ class RoleMatrixPermission(BasePermission):
     message = "Your role does not allow this action."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        allowed = roles_for(view, request.method or "GET")
+        allowed = roles_for(view, request.method or "GET", _action(view))
         if allowed is None:  # the view is public (login, refresh, health, schema)
             return True
         user = request.user
@@ -35,11 +41,20 @@ def user_of(request: Request | HttpRequest) -> User:
     return user
 
 
-def roles_for(view: Any, method: str) -> frozenset[str] | None:
-    """The roles a view grants for a method; None means public, empty means nobody."""
+def _action(view: Any) -> str | None:
+    action = getattr(view, "action", None)
+    if action == "metadata":  # OPTIONS is answered to whoever may GET
+        return getattr(view, "action_map", {}).get("get")
+    return action
+
+
+def roles_for(view: Any, method: str, action: str | None = None) -> frozenset[str] | None:
+    """The roles a view grants for an action (or, on an APIView, a method); None means public."""
     table = getattr(view, "allowed_roles", None)
     if table is None:
         return None
+    if action is not None:
+        return frozenset(table.get(action, ()))
     if method in ("HEAD", "OPTIONS"):
         method = "GET"
     return frozenset(table.get(method, ()))

@@ -61,14 +61,8 @@ class UserUpdateSerializer(serializers.Serializer[Any]):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
+    # Checked against the user's other details by the service, which loads the user once.
     password = serializers.CharField(max_length=256, write_only=True, required=False, trim_whitespace=False)
-
-    def validate_password(self, value: str) -> str:
-        try:
-            password_validation.validate_password(value, self.instance)
-        except Exception as exc:
-            raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from None
-        return value
 
 
 class RoleSerializer(serializers.Serializer[Any]):

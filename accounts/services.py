@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
 from audit.events import emit, target_of
-from audit.history import audit_note
-from clinic.errors import Conflict, NotFound
+from audit.history import audited_save
+from core.errors import Conflict, DomainError, NotFound, one_or_404
 
 
 @transaction.atomic
@@ -21,8 +23,7 @@ def user_create(
     user = User(username=username, **details)
     user.set_password(password)
     user.is_staff = bool(roles)
-    audit_note(user, by=by, details={"roles": sorted(roles or [])})
-    user.save()
+    audited_save(user, by=by, details={"roles": sorted(roles or [])})
     if roles:
         user.groups.set(Group.objects.filter(name__in=roles))
     user.__dict__.pop("_role_names", None)
@@ -30,17 +31,24 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, by: User, user: User, **changes: Any) -> User:
+def user_update(*, by: User, user_id: int, **changes: Any) -> User:
     """Update a user's details; a new password is hashed and shown only as changed."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = one_or_404(User.objects.select_for_update().prefetch_related("groups"), user_id)
     password = changes.pop("password", None)
     for name, value in changes.items():
         setattr(user, name, value)
     if password:
+        _check_password(password, user)
         user.set_password(password)
-    audit_note(user, by=by, details={"password_changed": True} if password else None)
-    user.save()
+    audited_save(user, by=by, details={"password_changed": True} if password else None)
     return user
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(f"Some fields are invalid: {exc.messages[0]}", fields={"password": exc.messages}) from None
 
 
 def _role_group(role: str) -> Group:
@@ -80,8 +88,7 @@ def _after_roles_change(*, by: User, user: User, before: list[str], event: str, 
     staff = bool(after) or user.is_superuser
     if user.is_staff != staff:
         user.is_staff = staff
-        user._history_user = by  # type: ignore[attr-defined]
-        user.save(update_fields=["is_staff"])
+        audited_save(user, by=by, update_fields=["is_staff"])
     verb = "gave" if event.endswith("assigned") else "took"
     emit(
         event,

@@ -3,18 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as s
 from rest_framework import status
-from rest_framework.generics import get_object_or_404
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services, throttling
+from accounts import selectors, services, throttling
 from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, EVERYONE
@@ -29,8 +30,9 @@ from accounts.serializers import (
 )
 from audit import context
 from audit.events import emit, target_of
-from clinic.errors import DomainError, Forbidden
-from clinic.views import valid
+from audit.viewsets import AuditedList, AuditedRetrieve
+from core.errors import DomainError, Forbidden
+from core.views import ViewSet, valid
 
 TokenPair = inline_serializer(
     "TokenPair", {"access": s.CharField(), "refresh": s.CharField(), "user": UserSerializer()}
@@ -116,76 +118,64 @@ class LogoutView(APIView):
         return Response({"message": message, "refresh_blacklisted": blacklisted})
 
 
-class MeView(APIView):
-    allowed_roles = {"GET": EVERYONE}
+class MeViewSet(ViewSet):
+    """GET auth/me/: the signed-in user."""
+
+    allowed_roles = {"me": EVERYONE}
     audit_resource = "auth"
 
     @extend_schema(responses=UserSerializer)
-    def get(self, request: Request) -> Response:
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
         return Response(UserSerializer(user_of(request)).data)
 
 
-class UserListView(APIView):
-    allowed_roles = {"GET": {ADMIN, AUDITOR}, "POST": {ADMIN}}
-    audit_resource = "user"
+class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
+    # GET one user for admins and auditors, and for any user themself (checked in get_object).
+    allowed_roles = {
+        "list": {ADMIN, AUDITOR},
+        "create": {ADMIN},
+        "retrieve": EVERYONE,
+        "partial_update": {ADMIN},
+        "roles": {ADMIN},
+        "remove_role": {ADMIN},
+    }
+    audit_resource = audit_type = "user"
+    serializer_class = UserSerializer
+    pagination_class = None
 
-    @extend_schema(responses=UserSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        users = User.objects.prefetch_related("groups").order_by("username")
-        emit(
-            "user.list_viewed", action="read", source="route", details={"count": len(users)}, message="viewed all users"
-        )
-        return Response(UserSerializer(users, many=True).data)
+    def get_queryset(self) -> QuerySet[User]:
+        return selectors.users()
+
+    def get_object(self) -> User:
+        user: User = super().get_object()
+        me = user_of(self.request)
+        if self.action == "retrieve" and user.pk != me.pk and not me.has_role(ADMIN, AUDITOR):
+            raise Forbidden("You may view only your own account.")
+        return user
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
-    def post(self, request: Request) -> Response:
-        data = valid(UserCreateSerializer, request)
-        user = services.user_create(by=user_of(request), **data)
+    def create(self, request: Request) -> Response:
+        user = services.user_create(by=user_of(request), **valid(UserCreateSerializer, request))
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
-
-class UserDetailView(APIView):
-    # GET for admins and auditors, and any user for themself (checked below).
-    allowed_roles = {"GET": EVERYONE, "PATCH": {ADMIN}}
-    audit_resource = "user"
-
-    @extend_schema(responses=UserSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        user = get_object_or_404(User.objects.prefetch_related("groups"), pk=pk)
-        if user.pk != request.user.pk and not user_of(request).has_role(ADMIN, AUDITOR):
-            raise Forbidden("You may view only your own account.")
-        emit(
-            "user.viewed", action="read", source="route", target=target_of(user), message=f"viewed user {user.username}"
-        )
-        return Response(UserSerializer(user).data)
-
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        user = get_object_or_404(User, pk=pk)
-        data = valid(UserUpdateSerializer, request, instance=user)
-        user = services.user_update(by=user_of(request), user=user, **data)
-        return Response(UserSerializer(user).data)
-
-
-class UserRolesView(APIView):
-    allowed_roles = {"POST": {ADMIN}}
-    audit_resource = "user_role"
+    def partial_update(self, request: Request, pk: int) -> Response:
+        changes = valid(UserUpdateSerializer, request)
+        return Response(UserSerializer(services.user_update(by=user_of(request), user_id=pk, **changes)).data)
 
     @extend_schema(request=RoleSerializer, responses=UserSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        user = get_object_or_404(User, pk=pk)
+    @action(detail=True, methods=["post"], audit_resource="user_role")
+    def roles(self, request: Request, pk: int) -> Response:
         role = valid(RoleSerializer, request)["role"]
-        return Response(UserSerializer(services.user_assign_role(by=user_of(request), user=user, role=role)).data)
-
-
-class UserRoleDetailView(APIView):
-    allowed_roles = {"DELETE": {ADMIN}}
-    audit_resource = "user_role"
+        user = services.user_assign_role(by=user_of(request), user=self.get_object(), role=role)
+        return Response(UserSerializer(user).data)
 
     @extend_schema(responses=UserSerializer)
-    def delete(self, request: Request, pk: int, role: str) -> Response:
-        user = get_object_or_404(User, pk=pk)
-        return Response(UserSerializer(services.user_remove_role(by=user_of(request), user=user, role=role)).data)
+    @action(detail=True, methods=["delete"], url_path=r"roles/(?P<role>[^/.]+)", audit_resource="user_role")
+    def remove_role(self, request: Request, pk: int, role: str) -> Response:
+        user = services.user_remove_role(by=user_of(request), user=self.get_object(), role=role)
+        return Response(UserSerializer(user).data)
 
 
 def _ip() -> str | None:

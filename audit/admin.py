@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.events import emit
-from clinic.errors import DomainError
+from core.errors import DomainError
 
 
 class AuditedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]

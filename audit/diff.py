@@ -1,17 +1,15 @@
-"""The diff builder: changed fields only, with per-field transforms and ignore lists."""
+"""The diff builder: changed fields only, in JSON-native form, with ignore lists."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Model
-
-Transform = Callable[[Any], Any]
 
 
 def to_json(value: Any) -> Any:
@@ -35,34 +33,14 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
-def choice_label(choices: Any) -> Transform:
-    """Enum value with its label: `{"value": "urgent", "label": "Urgent"}`."""
-    labels = dict(choices.choices)
-    return lambda value: None if value is None else {"value": value, "label": str(labels.get(value, value))}
-
-
-def related_name(model: type[Model]) -> Transform:
-    """Foreign key id with the related record's name (one query per changed key)."""
-
-    def transform(value: Any) -> Any:
-        if value is None:
-            return None
-        obj = model._default_manager.filter(pk=value).first()
-        return {"id": value, "name": str(obj) if obj else None}
-
-    return transform
-
-
 def build_changes(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
     *,
     fields: Iterable[str] | None = None,
     ignore: Iterable[str] = (),
-    transforms: Mapping[str, Transform] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """`{field: {"old", "new"}}` for the fields whose value differs, in JSON-native form."""
-    transforms = transforms or {}
     skipped = set(ignore)
     names = list(fields) if fields is not None else list(dict.fromkeys([*old, *new]))
     changes: dict[str, dict[str, Any]] = {}
@@ -72,8 +50,7 @@ def build_changes(
         before, after = old.get(name), new.get(name)
         if before == after:
             continue
-        transform = transforms.get(name, to_json)
-        changes[name] = {"old": transform(before), "new": transform(after)}
+        changes[name] = {"old": to_json(before), "new": to_json(after)}
     return changes
 
 
@@ -81,14 +58,12 @@ def meaningful_fields(
     values: Mapping[str, Any],
     *,
     ignore: Iterable[str] = (),
-    transforms: Mapping[str, Transform] | None = None,
 ) -> dict[str, Any]:
     """The fields of a new record worth logging: set, non-empty, not ignored."""
-    transforms = transforms or {}
     skipped = set(ignore)
     out: dict[str, Any] = {}
     for name, value in values.items():
         if name in skipped or value is None or value == "" or value == [] or value == {}:
             continue
-        out[name] = transforms.get(name, to_json)(value)
+        out[name] = to_json(value)
     return out

@@ -1,20 +1,26 @@
 """What ties history records to the event stream.
 
-Every domain model subclasses `AuditedModel` and has `history = HistoricalRecords()`.
-When django-simple-history writes a history row (in the change's own transaction),
-the receiver below builds the change event from the values the instance had when
-it was loaded (`from_db`), so finding out what changed costs no query, and sends
-it only once the transaction commits: a rolled-back change emits nothing. The same
-path serves the API, Django admin and management commands, so a change is logged
-once whichever way it is made.
+Every domain model subclasses `AuditedModel` and has
+`history = HistoricalRecords(get_user=history_user)`. When django-simple-history writes
+a history row (in the change's own transaction), the receiver below builds the change
+event from the values the instance had when it was loaded (`AuditedModel.audit_loaded`,
+kept by `from_db`), so finding out what changed costs no query, and sends it only once
+the transaction commits: a rolled-back change emits nothing. The same path serves the
+API, Django admin and management commands, so a change is logged once whichever way it
+is made.
 
-Services add domain meaning to the event with `audit_note()` before saving: a
-specific event name (`queue.priority_changed`), a sentence, and details.
+Services say who made a change and what it means in one explicit, typed context:
+`with audited(instance, by=user, event="queue.priority_changed", message=...):` around
+the save, or `audited_save(instance, by=user, ...)`. The receiver and simple-history's
+user lookup read that context; nothing travels in private attributes of the instance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.db import models, transaction
@@ -22,7 +28,7 @@ from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
 from audit import context
-from audit.diff import Transform, build_changes, meaningful_fields
+from audit.diff import build_changes, meaningful_fields
 from audit.events import actor_of, build_event, write
 
 _KINDS = {"+": ("create", "created"), "~": ("update", "updated"), "-": ("delete", "deleted")}
@@ -32,10 +38,11 @@ class AuditedModel(models.Model):
     audit_type: ClassVar[str] = ""
     audit_fields: ClassVar[tuple[str, ...] | None] = None  # None: every concrete field
     audit_ignore: ClassVar[tuple[str, ...]] = ("id", "created_at", "updated_at")
-    audit_transforms: ClassVar[Mapping[str, Transform]] = {}
     # False: history rows only; the service logs the change as part of another record's event
     # (a stock movement belongs to its batch's event), so one action is one event.
     audit_stream: ClassVar[bool] = True
+    # The audited values as last loaded or saved: the "old" side of the next change's diff.
+    audit_loaded: dict[str, Any] | None = None
 
     class Meta:
         abstract = True
@@ -43,7 +50,7 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
         instance = super().from_db(db, field_names, values)
-        instance.__dict__["_audit_loaded"] = instance.audit_values()
+        instance.audit_loaded = instance.audit_values()
         return instance
 
     def audit_values(self) -> dict[str, Any]:
@@ -59,19 +66,59 @@ class AuditedModel(models.Model):
         return f"{self.audit_type} {self.pk}"
 
 
-def audit_note(
-    instance: AuditedModel,
+@dataclass(frozen=True)
+class Change:
+    """Who changes `instance` and what the change means, for the history record it produces."""
+
+    instance: models.Model
+    by: Any = None
+    event: str | None = None
+    message: str | None = None
+    details: Mapping[str, Any] | None = None
+    action: str | None = None
+
+
+_changes: ContextVar[tuple[Change, ...]] = ContextVar("medcamp_audit_changes", default=())
+
+
+@contextmanager
+def audited(
+    instance: models.Model,
     *,
+    by: Any = None,
     event: str | None = None,
     message: str | None = None,
     details: Mapping[str, Any] | None = None,
     action: str | None = None,
-    by: Any = None,
-) -> None:
-    """Give the next history record of `instance` a domain event name, sentence and details."""
-    instance._audit_note = {"event": event, "message": message, "details": details, "action": action}  # type: ignore[attr-defined]
-    if by is not None:
-        instance._history_user = by  # type: ignore[attr-defined]
+) -> Iterator[None]:
+    """Saves of `instance` inside this block are made by `by` and logged as `event`."""
+    token = _changes.set((*_changes.get(), Change(instance, by, event, message, details, action)))
+    try:
+        yield
+    finally:
+        _changes.reset(token)
+
+
+def audited_save(instance: models.Model, *, by: Any = None, update_fields: Any = None, **meaning: Any) -> None:
+    """Save `instance` as `by`, with the event name, message and details given."""
+    with audited(instance, by=by, **meaning):
+        instance.save(update_fields=update_fields)
+
+
+def change_of(instance: models.Model) -> Change | None:
+    """The innermost `audited` context for this very instance, if any."""
+    for change in reversed(_changes.get()):
+        if change.instance is instance:
+            return change
+    return None
+
+
+def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> Any:
+    """simple-history's `get_user`: the `by` of the change, else the signed-in user of the request."""
+    change = change_of(instance) if instance is not None else None
+    if change is not None and change.by is not None:
+        return change.by
+    return getattr(request, "user", None)
 
 
 def _actor(history_user: Any) -> Any:
@@ -86,40 +133,38 @@ def change_event(
     instance: AuditedModel, history_type: str, history_user: Any, prev: Any = None
 ) -> dict[str, Any] | None:
     """The audit event for one history record, or None when nothing audited changed."""
-    note: dict[str, Any] = instance.__dict__.pop("_audit_note", None) or {}
+    change = change_of(instance) or Change(instance)
     action, past = _KINDS[history_type]
     current = instance.audit_values()
     names = instance.audit_fields
-    selected = {k: v for k, v in current.items() if names is None or k in names}
     changes = fields = None
     if action == "update":
-        loaded = instance.__dict__.get("_audit_loaded")
+        loaded = instance.audit_loaded
         if loaded is None:
             loaded = _values_of(prev) if prev is not None else {}
-        changes = build_changes(
-            loaded, current, fields=names, ignore=instance.audit_ignore, transforms=instance.audit_transforms
-        )
-        if not changes and not note.get("details"):
-            instance.__dict__["_audit_loaded"] = current
+        changes = build_changes(loaded, current, fields=names, ignore=instance.audit_ignore)
+        if not changes and not change.details:
+            instance.audit_loaded = current
             return None
     else:
-        fields = meaningful_fields(selected, ignore=instance.audit_ignore, transforms=instance.audit_transforms)
-    instance.__dict__["_audit_loaded"] = current
-    actor = _actor(history_user)
-    who = (actor_of(actor) or {}).get("username", "system")
+        selected = {k: v for k, v in current.items() if names is None or k in names}
+        fields = meaningful_fields(selected, ignore=instance.audit_ignore)
+    instance.audit_loaded = current
+    actor = actor_of(_actor(history_user))
+    who = (actor or {}).get("username", "system")
     default_message = f"{who} {past} {instance.audit_label()}"
     if changes:
         default_message += f" ({', '.join(changes)})"
     return build_event(
-        note.get("event") or f"{instance.audit_type}.{past}",
-        action=note.get("action") or action,
-        actor=actor_of(actor),
+        change.event or f"{instance.audit_type}.{past}",
+        action=change.action or action,
+        actor=actor,
         target={"type": instance.audit_type, "id": instance.pk},
         scope=instance.audit_scope(),
         changes=changes,
         fields=fields,
-        details=note.get("details"),
-        message=note.get("message") or default_message,
+        details=change.details,
+        message=change.message or default_message,
     )
 
 
@@ -134,7 +179,7 @@ def history_to_stream(
     if not isinstance(instance, AuditedModel) or not instance.audit_stream:
         return
     prev = None
-    if history_instance.history_type == "~" and "_audit_loaded" not in instance.__dict__:
+    if history_instance.history_type == "~" and instance.audit_loaded is None:
         prev = history_instance.prev_record  # only for an instance not loaded from the database
     record = change_event(instance, history_instance.history_type, history_user, prev)
     if record is not None:

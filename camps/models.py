@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel
+from audit.history import AuditedModel, history_user
 
 
 class MedicalCamp(AuditedModel):
@@ -31,7 +31,7 @@ class MedicalCamp(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["last_token"])
+    history = HistoricalRecords(excluded_fields=["last_token"], get_user=history_user)
 
     audit_type = "camp"
     audit_fields = ("name", "date", "location", "expected_patients", "attended_patients", "status")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
-from clinic.serializers import NonEmptyUpdate
+from core.serializers import NonEmptyUpdate
 
 
 class CampSerializer(serializers.ModelSerializer[MedicalCamp]):

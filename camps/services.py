@@ -6,32 +6,32 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import User
-from audit.history import audit_note
+from audit.history import audited_save
 from camps.models import MedicalCamp
-from clinic.statemachine import check_transition
+from core.errors import one_or_404
+from core.statemachine import check_transition
 
 
 @transaction.atomic
 def camp_create(*, by: User | None, name: str, date: date, location: str, **extra: Any) -> MedicalCamp:
     """Plan a camp."""
     camp = MedicalCamp(name=name, date=date, location=location, **extra)
-    audit_note(camp, by=by)
-    camp.save()
+    audited_save(camp, by=by)
     return camp
 
 
 @transaction.atomic
 def camp_update(*, by: User | None, camp_id: int, **changes: Any) -> MedicalCamp:
     """Partial update; a status change must follow planned -> active -> closed."""
-    camp = MedicalCamp.objects.select_for_update().get(pk=camp_id)
+    camp = one_or_404(MedicalCamp.objects.select_for_update(), camp_id)
     if "status" in changes:
         check_transition(MedicalCamp.TRANSITIONS, camp.status, changes["status"], what="camp")
     for name, value in changes.items():
         setattr(camp, name, value)
-    audit_note(camp, by=by)
-    camp.save()
+    audited_save(camp, by=by)
     return camp
 
 
@@ -41,7 +41,5 @@ def camp_next_token(*, camp_id: int) -> int:
     The UPDATE takes the camp row's lock (PostgreSQL) or the write lock (SQLite) before
     reading, so concurrent registrations get distinct, consecutive numbers.
     """
-    from django.db.models import F
-
     MedicalCamp.objects.filter(pk=camp_id).update(last_token=F("last_token") + 1)
     return MedicalCamp.objects.filter(pk=camp_id).values_list("last_token", flat=True).get()

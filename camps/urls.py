@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path
-
 from camps import views
+from core.views import router
 
-urlpatterns = [
-    path("camps/", views.CampListView.as_view(), name="camp-list"),
-    path("camps/<int:pk>/", views.CampDetailView.as_view(), name="camp-detail"),
-]
+api = router()
+api.register("camps", views.CampViewSet, basename="camp")
+urlpatterns = api.urls

@@ -1,8 +1,7 @@
-"""One error shape for every error response: {"detail", "code", "fields"}.
+"""The DRF exception handler and the API's 404/500 pages: one error shape for every error.
 
-Services raise `DomainError` (or a subclass); DRF's own exceptions and Django's
-Http404 / PermissionDenied come through the same handler, which also records the
-refusal as an audit event with outcome "failure".
+The error family and the shape live in `core.errors`; this top-level module adds what
+needs the audit stream: every refusal is recorded as an event with outcome "failure".
 """
 
 from __future__ import annotations
@@ -11,84 +10,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.events import emit
+from core.errors import NotFound, error_body
 
 _VERBS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
-
-
-class DomainError(exceptions.APIException):
-    """A refused domain action: a status, a machine code and one human sentence."""
-
-    status_code: int = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-    default_detail = "The request was refused."
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        code: str | None = None,
-        status_code: int | None = None,
-        fields: dict[str, list[str]] | None = None,
-        extra: dict[str, Any] | None = None,
-        audited: bool = False,
-    ) -> None:
-        super().__init__(detail or self.default_detail, code or self.default_code)
-        self.audited = audited  # the raiser already logged the refusal
-        if status_code is not None:
-            self.status_code = status_code
-        self.fields: dict[str, list[str]] | None = fields
-        self.extra = extra or {}
-
-
-class Conflict(DomainError):
-    status_code: int = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-class Forbidden(DomainError):
-    status_code: int = status.HTTP_403_FORBIDDEN
-    default_code = "permission_denied"
-
-
-class NotFound(DomainError):
-    status_code: int = status.HTTP_404_NOT_FOUND
-    default_code = "not_found"
-    default_detail = "No such record."
-
-
-def _first_code(codes: Any) -> str:
-    if isinstance(codes, str):
-        return codes
-    if isinstance(codes, list) and codes:
-        return _first_code(codes[0])
-    if isinstance(codes, dict) and codes:
-        return _first_code(next(iter(codes.values())))
-    return "error"
-
-
-def _flatten(detail: Any) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    messages = detail if isinstance(detail, list) else [detail]
-    return {"non_field_errors": [str(m) for m in messages]}
-
-
-def error_body(exc: exceptions.APIException) -> dict[str, Any]:
-    if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        first = next(iter(fields.values()))[0] if fields else "Invalid input."
-        return {"detail": f"Some fields are invalid: {first}", "code": "invalid", "fields": fields}
-    body: dict[str, Any] = {"detail": str(exc.detail), "code": _first_code(exc.get_codes())}
-    extra_fields = getattr(exc, "fields", None)
-    if extra_fields:
-        body["fields"] = extra_fields
-    body.update(getattr(exc, "extra", {}) or {})
-    return body
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -130,13 +59,13 @@ def _audit_refusal(context: dict[str, Any], status_code: int, body: dict[str, An
     )
 
 
-def json_error(request: HttpRequest, status_code: int, code: str, detail: str) -> JsonResponse:
+def _json_error(status_code: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status_code)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
-        return json_error(request, 404, "not_found", "No such endpoint.")
+        return _json_error(404, "not_found", "No such endpoint.")
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception or Http404())
@@ -153,7 +82,7 @@ def handler500(request: HttpRequest) -> Any:
         message=f"{request.method} {request.path} failed with an internal error",
     )
     if request.path.startswith("/api/"):
-        return json_error(request, 500, "server_error", "Internal server error; the event was logged.")
+        return _json_error(500, "server_error", "Internal server error; the event was logged.")
     from django.views.defaults import server_error
 
     return server_error(request)

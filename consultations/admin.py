@@ -12,8 +12,10 @@ from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
-from consultations import services
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
+from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
+from consultations.services.prescriptions import prescription_create, prescription_update
+from consultations.services.queue import queue_assign, queue_update
 from patients.models import Visit, Vitals
 from patients.services import visit_register, visit_set_status
 
@@ -129,7 +131,7 @@ class QueueEntryAdmin(ServiceAdmin):
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = form.cleaned_data
-        return services.queue_assign(
+        return queue_assign(
             by=user_of(request),
             visit_id=data["visit"].pk,
             doctor_id=data["doctor"].pk,
@@ -137,7 +139,7 @@ class QueueEntryAdmin(ServiceAdmin):
         )
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return services.queue_update(by=user_of(request), entry_id=obj.pk, **changes)
+        return queue_update(by=user_of(request), entry_id=obj.pk, **changes)
 
 
 CLINICAL = ("chief_complaint", "diagnosis", "advice")
@@ -175,17 +177,17 @@ class ConsultationAdmin(ServiceAdmin):
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = dict(form.cleaned_data)
         entry = data.pop("queue_entry")
-        return services.consultation_open(by=user_of(request), queue_entry_id=entry.pk, **data)
+        return consultation_open(by=user_of(request), queue_entry_id=entry.pk, **data)
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
         if _counsellor_only(request.user):
-            return services.consultation_counsel(
+            return consultation_counsel(
                 by=user_of(request),
                 consultation_id=obj.pk,
                 counselling_status=changes.get("counselling_status", obj.counselling_status),
                 counselling_notes=changes.get("counselling_notes"),
             )
-        return services.consultation_update(by=user_of(request), consultation_id=obj.pk, **changes)
+        return consultation_update(by=user_of(request), consultation_id=obj.pk, **changes)
 
 
 @admin.register(Prescription)
@@ -209,7 +211,7 @@ class PrescriptionAdmin(ServiceAdmin):
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = dict(form.cleaned_data)
         consultation, medicine = data.pop("consultation"), data.pop("medicine")
-        return services.prescription_create(
+        return prescription_create(
             by=user_of(request),
             consultation_id=consultation.pk,
             medicine_id=medicine.pk,
@@ -219,7 +221,7 @@ class PrescriptionAdmin(ServiceAdmin):
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
         if "medicine" in changes:
             changes["medicine"] = changes["medicine"].pk
-        return services.prescription_update(by=user_of(request), prescription_id=obj.pk, **changes)
+        return prescription_update(by=user_of(request), prescription_id=obj.pk, **changes)
 
 
 @admin.register(Dispense)

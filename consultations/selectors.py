@@ -1,13 +1,14 @@
-"""Reads that are more than a queryset: the queue views and the full visit."""
+"""Reads of queues, consultations, prescriptions, whole visits and what a visit has to pick up."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When, prefetch_related_objects
 
 from consultations.models import Consultation, Prescription, QueueEntry
 from patients.models import Visit
+from pharmacy.selectors import stock_available
 
 _RANK = Case(
     *[When(priority=p, then=Value(rank)) for p, rank in QueueEntry.PRIORITY_RANK.items()],
@@ -52,13 +53,7 @@ def counts_by_doctor(entries: list[QueueEntry]) -> list[dict[str, Any]]:
 
 
 def consultations_of_patient(patient_id: int) -> QuerySet[Consultation]:
-    prescriptions = Prescription.objects.select_related("medicine")
-    return (
-        Consultation.objects.filter(visit__patient_id=patient_id)
-        .select_related("doctor", "visit")
-        .prefetch_related(Prefetch("prescriptions", queryset=prescriptions))
-        .order_by("-created_at", "-id")
-    )
+    return consultations().filter(visit__patient_id=patient_id).order_by("-created_at", "-id")
 
 
 def full_visit() -> QuerySet[Visit]:
@@ -72,3 +67,63 @@ def full_visit() -> QuerySet[Visit]:
             ),
         ),
     )
+
+
+def _prescriptions_with_medicine() -> Prefetch[Any]:
+    return Prefetch("prescriptions", queryset=Prescription.objects.select_related("medicine"))
+
+
+def consultations() -> QuerySet[Consultation]:
+    """Consultations with their doctor and prescriptions."""
+    return Consultation.objects.select_related("doctor", "visit").prefetch_related(_prescriptions_with_medicine())
+
+
+def with_prescriptions(consultation: Consultation) -> Consultation:
+    """A consultation a service returned, with its prescriptions loaded for its answer."""
+    prefetch_related_objects([consultation], _prescriptions_with_medicine())
+    return consultation
+
+
+def prescriptions() -> QuerySet[Prescription]:
+    return Prescription.objects.select_related("consultation__visit", "medicine")
+
+
+def visits() -> QuerySet[Visit]:
+    return Visit.objects.all()
+
+
+def pickup_lines(visit: Visit) -> list[dict[str, Any]]:
+    """What a visit has to pick up: prescriptions with what remains and the stock available."""
+    P = Prescription.Status
+    rows = list(
+        Prescription.objects.filter(consultation__visit=visit)
+        .exclude(status__in=[P.REPLACED, P.DELETED])
+        .select_related("medicine", "consultation__doctor")
+        .order_by("id")
+    )
+    stock = stock_available(sorted({p.medicine_id for p in rows}))
+    return [_pickup_line(p, stock[p.medicine_id]) for p in rows]
+
+
+def _pickup_line(p: Prescription, available: int) -> dict[str, Any]:
+    medicine = p.medicine
+    return {
+        "prescription": p.pk,
+        "status": p.status,
+        "doctor": p.consultation.doctor.display_name(),
+        "medicine": {
+            "id": medicine.pk,
+            "name": medicine.name,
+            "type": medicine.type,
+            "formulation": medicine.formulation,
+            "unit": medicine.unit,
+        },
+        "quantity": p.quantity,
+        "dispensed": p.quantity_dispensed,
+        "remaining": p.remaining,
+        "days": p.days,
+        "time_slots": p.time_slots,
+        "instructions": p.instructions,
+        "stock_available": available,
+        "enough_stock": available >= p.remaining,
+    }

@@ -4,8 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from clinic.serializers import NonEmptyUpdate
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
+from core.serializers import NonEmptyUpdate
 from patients.serializers import VisitSerializer, VitalsSerializer
 
 

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.generics import get_object_or_404
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, PHARMACIST, VOLUNTEER
 from audit.events import emit
-from clinic.errors import DomainError
-from clinic.views import valid
-from consultations import pickup, selectors, services
+from audit.viewsets import AuditedReads, AuditedRetrieve
+from consultations import selectors
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.serializers import (
     ConsultationOpenSerializer,
@@ -32,27 +33,36 @@ from consultations.serializers import (
     VisitFullSerializer,
     prescription_input,
 )
+from consultations.services import consultation, pickup, prescriptions, queue
+from core.views import ViewSet, int_param, valid
 from patients.models import Patient, Visit
+from patients.selectors import patients
 from patients.serializers import VisitSerializer, VisitStatusSerializer
 from patients.services import visit_set_status
 
 QUEUE_READERS = {ADMIN, VOLUNTEER, DOCTOR, AUDITOR}
 CLINICIANS = {ADMIN, DOCTOR}
 CONSULTATION_READERS = {ADMIN, DOCTOR, COUNSELLOR, PHARMACIST, AUDITOR}
+QUEUE_LIMIT = 500
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise DomainError(f"{name} must be an id.", fields={name: ["A whole number is required."]})
-    return int(raw)
+class QueueViewSet(AuditedRetrieve, ViewSet):
+    allowed_roles = {
+        "list": QUEUE_READERS,
+        "create": {ADMIN, VOLUNTEER},
+        "retrieve": QUEUE_READERS,
+        "partial_update": {ADMIN, VOLUNTEER, DOCTOR},
+    }
+    audit_type = "queue_entry"
+    serializer_class = QueueEntrySerializer
 
+    @property
+    def audit_resource(self) -> str:  # type: ignore[override]
+        # Refusals name the queue for queue/ and the entry for queue/{id}/.
+        return "queue_entry" if self.detail else "queue"
 
-class QueueView(APIView):
-    allowed_roles = {"GET": QUEUE_READERS, "POST": {ADMIN, VOLUNTEER}}
-    audit_resource = "queue"
+    def get_queryset(self) -> QuerySet[QueueEntry]:
+        return selectors.queue_entries()
 
     @extend_schema(
         operation_id="queue_list",
@@ -62,227 +72,164 @@ class QueueView(APIView):
         ],
         responses=QueueListSerializer,
     )
-    def get(self, request: Request) -> Response:
-        doctor, patient = _int_param(request, "doctor"), _int_param(request, "patient")
+    def list(self, request: Request) -> Response:
+        doctor, patient = int_param(request, "doctor"), int_param(request, "patient")
         if doctor is not None:
             scope, entries, ids = "doctor", selectors.doctor_queue(doctor), {"doctor_id": doctor}
         elif patient is not None:
             scope, entries, ids = "patient", selectors.patient_queue(patient), {"patient_id": patient}
         else:
             scope, entries, ids = "all", selectors.all_queues(), {}
-        rows = list(entries[:500])
-        emit(
-            "queue.viewed",
-            action="read",
-            source="route",
-            scope={"patient_id": patient} if patient is not None else None,
-            details={"scope": scope, **ids, "count": len(rows)},
-            message=f"viewed the queue ({scope}{' ' + str(next(iter(ids.values()))) if ids else ''}): {len(rows)}",
-        )
-        body = {
-            "scope": scope,
-            "results": QueueEntrySerializer(rows, many=True).data,
-            "counts": selectors.counts_by_doctor(rows),
-        }
-        return Response(body)
+        rows = list(entries[:QUEUE_LIMIT])
+        details = {"scope": scope, **ids, "count": len(rows)}
+        self.audit_list(len(rows), event="queue.viewed", details=details, scope={"patient_id": patient})
+        counts = selectors.counts_by_doctor(rows)
+        return Response({"scope": scope, "results": QueueEntrySerializer(rows, many=True).data, "counts": counts})
 
     @extend_schema(request=QueueAssignSerializer, responses={201: QueueEntrySerializer})
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         data = valid(QueueAssignSerializer, request)
-        entry = services.queue_assign(
+        entry = queue.queue_assign(
             by=user_of(request), visit_id=data["visit"], doctor_id=data["doctor"], priority=data["priority"]
         )
         return Response(QueueEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-
-class QueueEntryView(APIView):
-    allowed_roles = {"GET": QUEUE_READERS, "PATCH": {ADMIN, VOLUNTEER, DOCTOR}}
-    audit_resource = "queue_entry"
-
-    @extend_schema(responses=QueueEntrySerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(QueueEntrySerializer(get_object_or_404(selectors.queue_entries(), pk=pk)).data)
-
     @extend_schema(request=QueueUpdateSerializer, responses=QueueEntrySerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        get_object_or_404(QueueEntry, pk=pk)
-        entry = services.queue_update(by=user_of(request), entry_id=pk, **valid(QueueUpdateSerializer, request))
-        return Response(QueueEntrySerializer(selectors.queue_entries().get(pk=entry.pk)).data)
+    def partial_update(self, request: Request, pk: int) -> Response:
+        changes = valid(QueueUpdateSerializer, request)
+        return Response(QueueEntrySerializer(queue.queue_update(by=user_of(request), entry_id=pk, **changes)).data)
 
 
-class ConsultationListView(APIView):
-    allowed_roles = {"POST": CLINICIANS}
-    audit_resource = "consultation"
+class ConsultationViewSet(AuditedRetrieve, ViewSet):
+    allowed_roles = {
+        "create": CLINICIANS,
+        "retrieve": CONSULTATION_READERS,
+        "partial_update": CLINICIANS,
+        "counselling": {ADMIN, COUNSELLOR},
+        "prescriptions": CLINICIANS,
+    }
+    audit_resource = audit_type = "consultation"
+    serializer_class = ConsultationSerializer
+
+    def get_queryset(self) -> QuerySet[Consultation]:
+        return selectors.consultations()
 
     @extend_schema(request=ConsultationOpenSerializer, responses={201: ConsultationSerializer})
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         data = valid(ConsultationOpenSerializer, request)
-        consultation = services.consultation_open(by=user_of(request), queue_entry_id=data.pop("queue_entry"), **data)
-        return Response(ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
-
-
-def _consultation(pk: int) -> Consultation:
-    return get_object_or_404(
-        Consultation.objects.select_related("doctor").prefetch_related("prescriptions__medicine"), pk=pk
-    )
-
-
-class ConsultationDetailView(APIView):
-    allowed_roles = {"GET": CONSULTATION_READERS, "PATCH": CLINICIANS}
-    audit_resource = "consultation"
-
-    @extend_schema(responses=ConsultationSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        consultation = _consultation(pk)
-        emit(
-            "consultation.viewed",
-            action="read",
-            source="route",
-            target={"type": "consultation", "id": pk},
-            scope={"visit_id": consultation.visit_id},
-            message=f"viewed consultation {pk}",
-        )
-        return Response(ConsultationSerializer(consultation).data)
+        opened = consultation.consultation_open(by=user_of(request), queue_entry_id=data.pop("queue_entry"), **data)
+        return Response(ConsultationSerializer(opened).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConsultationUpdateSerializer, responses=ConsultationSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        _consultation(pk)
-        services.consultation_update(
-            by=user_of(request), consultation_id=pk, **valid(ConsultationUpdateSerializer, request)
-        )
-        return Response(ConsultationSerializer(_consultation(pk)).data)
-
-
-class CounsellingView(APIView):
-    allowed_roles = {"PATCH": {ADMIN, COUNSELLOR}}
-    audit_resource = "counselling"
+    def partial_update(self, request: Request, pk: int) -> Response:
+        changes = valid(ConsultationUpdateSerializer, request)
+        updated = consultation.consultation_update(by=user_of(request), consultation_id=pk, **changes)
+        return Response(ConsultationSerializer(selectors.with_prescriptions(updated)).data)
 
     @extend_schema(request=CounsellingSerializer, responses=ConsultationSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        _consultation(pk)
-        services.consultation_counsel(by=user_of(request), consultation_id=pk, **valid(CounsellingSerializer, request))
-        return Response(ConsultationSerializer(_consultation(pk)).data)
-
-
-class ConsultationPrescriptionsView(APIView):
-    allowed_roles = {"POST": CLINICIANS}
-    audit_resource = "prescription"
+    @action(detail=True, methods=["patch"], audit_resource="counselling")
+    def counselling(self, request: Request, pk: int) -> Response:
+        data = valid(CounsellingSerializer, request)
+        counselled = consultation.consultation_counsel(by=user_of(request), consultation_id=pk, **data)
+        return Response(ConsultationSerializer(selectors.with_prescriptions(counselled)).data)
 
     @extend_schema(request=PrescriptionSerializer, responses={201: PrescriptionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        _consultation(pk)
+    @action(detail=True, methods=["post"], audit_resource="prescription")
+    def prescriptions(self, request: Request, pk: int) -> Response:
         data = prescription_input(valid(PrescriptionSerializer, request))
-        prescription = services.prescription_create(
+        written = prescriptions.prescription_create(
             by=user_of(request), consultation_id=pk, medicine_id=data.pop("medicine"), **data
         )
-        return Response(PrescriptionSerializer(prescription).data, status=status.HTTP_201_CREATED)
+        return Response(PrescriptionSerializer(written).data, status=status.HTTP_201_CREATED)
 
 
-class PrescriptionDetailView(APIView):
-    allowed_roles = {"GET": CONSULTATION_READERS, "PATCH": CLINICIANS, "DELETE": CLINICIANS}
-    audit_resource = "prescription"
+class PrescriptionViewSet(AuditedRetrieve, ViewSet):
+    allowed_roles = {"retrieve": CONSULTATION_READERS, "partial_update": CLINICIANS, "destroy": CLINICIANS}
+    audit_resource = audit_type = "prescription"
+    serializer_class = PrescriptionSerializer
 
-    @extend_schema(responses=PrescriptionSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(PrescriptionSerializer(get_object_or_404(Prescription, pk=pk)).data)
+    def get_queryset(self) -> QuerySet[Prescription]:
+        return selectors.prescriptions()
 
     @extend_schema(request=PrescriptionUpdateSerializer, responses=PrescriptionSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Prescription, pk=pk)
+    def partial_update(self, request: Request, pk: int) -> Response:
         changes = prescription_input(valid(PrescriptionUpdateSerializer, request, partial=True))
-        prescription = services.prescription_update(by=user_of(request), prescription_id=pk, **changes)
-        return Response(PrescriptionSerializer(prescription).data)
+        changed = prescriptions.prescription_update(by=user_of(request), prescription_id=pk, **changes)
+        return Response(PrescriptionSerializer(changed).data)
 
     @extend_schema(responses=PrescriptionSerializer)
-    def delete(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Prescription, pk=pk)
-        prescription = services.prescription_delete(by=user_of(request), prescription_id=pk)
-        return Response(PrescriptionSerializer(prescription).data)
+    def destroy(self, request: Request, pk: int) -> Response:
+        withdrawn = prescriptions.prescription_delete(by=user_of(request), prescription_id=pk)
+        return Response(PrescriptionSerializer(withdrawn).data)
 
 
-class PatientConsultationsView(APIView):
-    allowed_roles = {"GET": CONSULTATION_READERS}
+class PatientConsultationsViewSet(AuditedReads, ViewSet):
+    """GET patients/{id}/consultations/: served here, the lowest app that knows consultations."""
+
+    allowed_roles = {"consultations": CONSULTATION_READERS}
     audit_resource = "consultation"
+    audit_type = "patient"
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        return patients()
 
     @extend_schema(responses=ConsultationSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
-        patient = get_object_or_404(Patient, pk=pk)
+    @action(detail=True, methods=["get"])
+    def consultations(self, request: Request, pk: int) -> Response:
+        patient = self.get_object()
         rows = list(selectors.consultations_of_patient(patient.pk))
-        emit(
-            "patient.consultations_viewed",
-            action="read",
-            source="route",
-            target={"type": "patient", "id": patient.pk},
-            scope={"patient_id": patient.pk},
-            details={"count": len(rows)},
-            message=f"viewed the consultations of {patient.book_no}",
-        )
+        message = f"viewed the consultations of {patient.book_no}"
+        self.audit_read(patient, event="consultations_viewed", details={"count": len(rows)}, message=message)
         return Response(ConsultationSerializer(rows, many=True).data)
 
 
-class VisitDetailView(APIView):
-    allowed_roles = {"GET": EVERYONE, "PATCH": {ADMIN, VOLUNTEER}}
-    audit_resource = "visit"
+class VisitViewSet(AuditedRetrieve, ViewSet):
+    """A whole visit, its pickup list and the pickup itself."""
 
-    @extend_schema(responses=VisitFullSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        visit = get_object_or_404(selectors.full_visit(), pk=pk)
-        emit(
-            "visit.viewed",
-            action="read",
-            source="route",
-            target={"type": "visit", "id": visit.pk},
-            scope=visit.audit_scope(),
-            message=f"viewed visit {visit.pk}",
-        )
-        return Response(VisitFullSerializer(visit).data)
+    allowed_roles = {
+        "retrieve": EVERYONE,
+        "partial_update": {ADMIN, VOLUNTEER},
+        "dispense": {ADMIN, PHARMACIST},
+        "pickup": {ADMIN, PHARMACIST, DOCTOR, AUDITOR},
+    }
+    audit_resource = audit_type = "visit"
+    serializer_class = VisitFullSerializer
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        return selectors.full_visit() if self.action == "retrieve" else selectors.visits()
 
     @extend_schema(request=VisitStatusSerializer, responses=VisitSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Visit, pk=pk)
+    def partial_update(self, request: Request, pk: int) -> Response:
         to = valid(VisitStatusSerializer, request)["status"]
-        visit = visit_set_status(by=user_of(request), visit_id=pk, status=to)
-        return Response(VisitSerializer(visit).data)
-
-
-class VisitDispenseView(APIView):
-    allowed_roles = {"POST": {ADMIN, PHARMACIST}}
-    audit_resource = "dispense"
+        return Response(VisitSerializer(visit_set_status(by=user_of(request), visit_id=pk, status=to)).data)
 
     @extend_schema(request=DispenseRequestSerializer, responses=DispenseResultSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Visit, pk=pk)
+    @action(detail=True, methods=["post"], audit_resource="dispense")
+    def dispense(self, request: Request, pk: int) -> Response:
         items = [pickup.Item(**item) for item in valid(DispenseRequestSerializer, request)["items"]]
         by = user_of(request)
         done = pickup.visit_dispense(by=by, visit_id=pk, items=items)
         visit, lines = done.visit, [s.as_event() for s in done.served]
-        emit(
-            "visit.picked_up",
-            action="execute",
-            source="route",
-            target={"type": "visit", "id": visit.pk},
-            scope=visit.audit_scope(),
-            details={"items": lines, "units": done.units, "visit_status": visit.status},
-            message=f"{by.username} dispensed {done.units} units in {len(lines)} items for token {visit.token_number}",
-        )
+        _picked_up(by.username, visit, lines, done.units)
         return Response({"visit": visit.pk, "visit_status": visit.status, "served": lines})
 
-
-class VisitPickupView(APIView):
-    allowed_roles = {"GET": {ADMIN, PHARMACIST, DOCTOR, AUDITOR}}
-    audit_resource = "pickup"
-
     @extend_schema(responses=PickupLineSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
-        visit = get_object_or_404(Visit, pk=pk)
-        lines = pickup.pickup_list(visit)
-        emit(
-            "visit.pickup_viewed",
-            action="read",
-            source="route",
-            target={"type": "visit", "id": visit.pk},
-            scope=visit.audit_scope(),
-            details={"count": len(lines)},
-            message=f"viewed the pickup of visit {pk}",
-        )
+    @action(detail=True, methods=["get"], audit_resource="pickup")
+    def pickup(self, request: Request, pk: int) -> Response:
+        visit = self.get_object()
+        lines = selectors.pickup_lines(visit)
+        message = f"viewed the pickup of visit {pk}"
+        self.audit_read(visit, event="pickup_viewed", details={"count": len(lines)}, message=message)
         return Response(lines)
+
+
+def _picked_up(username: str, visit: Visit, lines: list[dict[str, Any]], units: int) -> None:
+    emit(
+        "visit.picked_up",
+        action="execute",
+        source="route",
+        target={"type": "visit", "id": visit.pk},
+        scope=visit.audit_scope(),
+        details={"items": lines, "units": units, "visit_status": visit.status},
+        message=f"{username} dispensed {units} units in {len(lines)} items for token {visit.token_number}",
+    )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel
+from audit.history import AuditedModel, history_user
 from camps.models import MedicalCamp
 
 # Ranges a volunteer may record (domain.md); the serializer explains, the database enforces.
@@ -48,7 +48,7 @@ class Patient(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     audit_type = "patient"
 
     class Meta:
@@ -122,7 +122,7 @@ class Visit(AuditedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     audit_type = "visit"
 
     class Meta:
@@ -158,7 +158,7 @@ class Vitals(AuditedModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     audit_type = "vitals"
     audit_ignore = ("id", "updated_at", "recorded_at")
 

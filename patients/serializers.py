@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
-from clinic.serializers import NonEmptyUpdate
+from core.serializers import NonEmptyUpdate
 from patients.models import OPTIONAL_VITALS, VITAL_RANGES, Patient, Visit, Vitals
 
 if TYPE_CHECKING:
@@ -128,3 +128,29 @@ class VisitSerializer(serializers.ModelSerializer[Visit]):
 
 class VisitStatusSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=[Visit.Status.COMPLETED, Visit.Status.CANCELLED])
+
+
+class PatientStatusSerializer(serializers.Serializer[Visit]):
+    """Where a patient is in the camp flow: a visit with a flag and a time per stage."""
+
+    patient = serializers.IntegerField()
+    visit = serializers.IntegerField()
+    camp = CampBriefSerializer()
+    token_number = serializers.IntegerField()
+    status = serializers.CharField()
+    counselling = serializers.CharField()
+    stages = serializers.DictField(child=serializers.BooleanField())
+    times = serializers.DictField(child=serializers.DateTimeField(allow_null=True))
+
+    def to_representation(self, visit: Visit) -> dict[str, Any]:
+        times = {"registered": visit.registered_at, **{s: getattr(visit, f) for s, f in Visit.STAGE_TIMES.items()}}
+        return {
+            "patient": visit.patient_id,
+            "visit": visit.pk,
+            "camp": CampBriefSerializer(visit.camp).data,
+            "token_number": visit.token_number,
+            "status": visit.status,
+            "counselling": visit.counselling,
+            "stages": {stage: times[stage] is not None for stage in ["registered", *Visit.STAGE_TIMES]},
+            "times": times,
+        }

@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from audit.history import audit_note
+from audit.history import audited, audited_save
 from camps.models import MedicalCamp
 from camps.services import camp_next_token
-from clinic.errors import Conflict, DomainError, NotFound
-from clinic.statemachine import check_transition
+from core.errors import Conflict, DomainError, NotFound, one_or_404
+from core.statemachine import check_transition
 from patients.models import Patient, Visit, Vitals
 
 CLOSED_VISIT = (Visit.Status.COMPLETED, Visit.Status.CANCELLED)
@@ -30,9 +30,9 @@ def _duplicate_patient(book_no: str, existing_id: int | None) -> Conflict:
     )
 
 
-def _save_unique_book_no(patient: Patient) -> None:
+def _save_unique_book_no(patient: Patient, by: User | None) -> None:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audited(patient, by=by):
             patient.save()
     except IntegrityError:
         existing = Patient.objects.filter(book_no=patient.book_no).values_list("pk", flat=True).first()
@@ -47,28 +47,26 @@ def patient_create(*, by: User | None, book_no: str, **fields: Any) -> Patient:
     if existing is not None:
         raise _duplicate_patient(book_no, existing)
     patient = Patient(book_no=book_no, **fields)
-    audit_note(patient, by=by)
-    _save_unique_book_no(patient)
+    _save_unique_book_no(patient, by)
     return patient
 
 
 @transaction.atomic
 def patient_update(*, by: User | None, patient_id: int, **changes: Any) -> Patient:
     """Change a patient's details; the event carries the changed fields only."""
-    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    patient = one_or_404(Patient.objects.select_for_update(), patient_id)
     if "book_no" in changes:
         changes["book_no"] = normalize_book_no(changes["book_no"])
     for name, value in changes.items():
         setattr(patient, name, value)
-    audit_note(patient, by=by)
-    _save_unique_book_no(patient)
+    _save_unique_book_no(patient, by)
     return patient
 
 
 @transaction.atomic
 def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
     """Register a patient for a camp with the camp's next token number."""
-    patient = Patient.objects.get(pk=patient_id)
+    patient = one_or_404(Patient.objects, patient_id)
     camp = MedicalCamp.objects.filter(pk=camp_id).first()
     if camp is None:
         raise NotFound(f"There is no camp {camp_id}.", code="camp_not_found")
@@ -80,15 +78,12 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
     token = camp_next_token(camp_id=camp.pk)
     visit = Visit(patient=patient, camp=camp, token_number=token, registered_by=by)
     who = by.username if by else "system"
-    audit_note(
-        visit,
-        by=by,
-        event="visit.registered",
-        message=f"{who} registered {patient.book_no} for camp {camp.name!r} with token {token}",
-        details={"token_number": token},
-    )
+    message = f"{who} registered {patient.book_no} for camp {camp.name!r} with token {token}"
     try:
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            audited(visit, by=by, event="visit.registered", message=message, details={"token_number": token}),
+        ):
             visit.save()
     except IntegrityError:
         raise _duplicate_visit(patient, camp, Visit.objects.filter(patient=patient, camp=camp).first()) from None
@@ -113,28 +108,30 @@ def visit_move(*, by: User | None, visit: Visit, to: str, reason: str = "") -> V
     if stamp and getattr(visit, stamp) is None:
         setattr(visit, stamp, timezone.now())
     who = by.username if by else "system"
-    audit_note(
-        visit,
-        by=by,
-        event="visit.status_changed",
-        message=f"{who} moved token {visit.token_number} from {old} to {to}" + (f" ({reason})" if reason else ""),
-    )
-    visit.save()
+    message = f"{who} moved token {visit.token_number} from {old} to {to}" + (f" ({reason})" if reason else "")
+    audited_save(visit, by=by, event="visit.status_changed", message=message)
     return visit
 
 
 @transaction.atomic
 def visit_set_status(*, by: User | None, visit_id: int, status: str) -> Visit:
     """Complete or cancel a visit by hand; other stages follow from the work done."""
-    visit = Visit.objects.select_for_update().get(pk=visit_id)
-    return visit_move(by=by, visit=visit, to=status)
+    return visit_move(by=by, visit=lock_visit(visit_id, subject=True), to=status)
 
 
-def lock_visit(visit_id: int) -> Visit:
-    visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
-    if visit is None:
-        raise NotFound(f"There is no visit {visit_id}.", code="visit_not_found")
+def visit_set_counselling(*, by: User | None, visit: Visit, counselling: str) -> Visit:
+    """Set a locked visit's counselling flag (it follows its consultations)."""
+    if visit.counselling != counselling:
+        visit.counselling = counselling
+        message = f"counselling of token {visit.token_number} is now {counselling}"
+        audited_save(visit, by=by, event="visit.counselling_changed", message=message)
     return visit
+
+
+def lock_visit(visit_id: int, *, subject: bool = False) -> Visit:
+    """The visit, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
+    missing = None if subject else NotFound(f"There is no visit {visit_id}.", code="visit_not_found")
+    return one_or_404(Visit.objects.select_for_update(), visit_id, missing)
 
 
 def check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
@@ -149,7 +146,7 @@ def check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
 @transaction.atomic
 def vitals_record(*, by: User | None, visit_id: int, **values: Any) -> Vitals:
     """Record a visit's vitals once; later changes are corrections."""
-    visit = lock_visit(visit_id)
+    visit = lock_visit(visit_id, subject=True)
     if visit.status in CLOSED_VISIT:
         raise Conflict(f"Visit {visit.pk} is {visit.status}.", code="visit_closed")
     existing = Vitals.objects.filter(visit=visit).values_list("pk", flat=True).first()
@@ -161,8 +158,7 @@ def vitals_record(*, by: User | None, visit_id: int, **values: Any) -> Vitals:
         )
     check_blood_pressure(values.get("bp_systolic"), values.get("bp_diastolic"))
     vitals = Vitals(visit=visit, recorded_by=by, **values)
-    audit_note(vitals, by=by, event="vitals.recorded")
-    vitals.save()
+    audited_save(vitals, by=by, event="vitals.recorded")
     if visit.status == Visit.Status.REGISTERED:
         visit_move(by=by, visit=visit, to=Visit.Status.VITALS_RECORDED)
     return vitals
@@ -171,15 +167,12 @@ def vitals_record(*, by: User | None, visit_id: int, **values: Any) -> Vitals:
 @transaction.atomic
 def vitals_correct(*, by: User | None, vitals_id: int, **changes: Any) -> Vitals:
     """Correct recorded vitals; the event carries old and new values of what changed."""
-    vitals = Vitals.objects.select_for_update().select_related("visit").filter(pk=vitals_id).first()
-    if vitals is None:
-        raise NotFound(f"There are no vitals {vitals_id}.", code="not_found")
+    vitals = one_or_404(Vitals.objects.select_for_update().select_related("visit"), vitals_id)
     for name, value in changes.items():
         setattr(vitals, name, value)
     check_blood_pressure(vitals.bp_systolic, vitals.bp_diastolic)
     who = by.username if by else "system"
-    audit_note(
+    audited_save(
         vitals, by=by, event="vitals.corrected", message=f"{who} corrected the vitals of visit {vitals.visit_id}"
     )
-    vitals.save()
     return vitals

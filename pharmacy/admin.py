@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from accounts.permissions import user_of
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
-from pharmacy import services
+from pharmacy import selectors, services
 from pharmacy.models import Medicine, StockBatch, StockMovement
 
 
@@ -27,7 +27,7 @@ class MedicineAdmin(ServiceAdmin):
     inlines = (BatchInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Medicine]:
-        return services.with_stock(super().get_queryset(request))
+        return selectors.with_stock(super().get_queryset(request))
 
     @admin.display(description="stock on hand (unexpired)", ordering="stock_on_hand")
     def stock(self, medicine: Medicine) -> int:

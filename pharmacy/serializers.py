@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from pharmacy.models import Medicine, StockBatch
@@ -25,6 +26,8 @@ class BatchSerializer(serializers.ModelSerializer[StockBatch]):
         read_only_fields = fields
 
     def get_expired(self, batch: StockBatch) -> bool:
+        if "today" not in self.context:  # one date for every batch of a response
+            self.context["today"] = timezone.localdate()
         return batch.expiry_date < self.context["today"]
 
 

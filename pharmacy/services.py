@@ -6,14 +6,15 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from audit.history import audit_note
-from clinic.errors import Conflict, DomainError, NotFound
+from audit.history import audited, audited_save
+from core.errors import Conflict, DomainError, one_or_404
 from pharmacy.models import Medicine, StockBatch, StockMovement
+from pharmacy.selectors import usable_batches
 
 
 def tidy(text: str) -> str:
@@ -45,9 +46,8 @@ def medicine_create(*, by: User | None, name: str, type: str, formulation: str, 
     if existing is not None:
         raise _duplicate(existing)
     medicine = Medicine(name=tidy(name), type=type, formulation=tidy(formulation), **extra)
-    audit_note(medicine, by=by)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audited(medicine, by=by):
             medicine.save()
     except IntegrityError:  # a racing request inserted it first
         raced = find_duplicate(name, type, formulation)
@@ -57,34 +57,16 @@ def medicine_create(*, by: User | None, name: str, type: str, formulation: str, 
     return medicine
 
 
-def usable_batches(medicine_id: int, today: date | None = None) -> QuerySet[StockBatch]:
-    """Batches that may be dispensed: not expired, something on hand, earliest expiry first."""
-    today = today or timezone.localdate()
-    return StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__gte=today, quantity_on_hand__gt=0).order_by(
-        "expiry_date", "id"
-    )
-
-
-def with_stock(medicines: QuerySet[Medicine], today: date | None = None) -> QuerySet[Medicine]:
-    """Annotate stock on hand (unexpired batches only) in the same query."""
-    today = today or timezone.localdate()
-    unexpired = Q(batches__expiry_date__gte=today)
-    return medicines.annotate(stock_on_hand=Coalesce(Sum("batches__quantity_on_hand", filter=unexpired), 0))
-
-
 def _movement(batch: StockBatch, *, by: User | None, quantity: int, kind: str, reason: str = "") -> StockMovement:
     movement = StockMovement(batch=batch, quantity=quantity, kind=kind, reason=reason, by=by)
-    movement._history_user = by  # type: ignore[attr-defined]
-    movement.save()
+    audited_save(movement, by=by)
     return movement
 
 
 @transaction.atomic
 def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_date: date, quantity: int) -> StockBatch:
     """Receive stock. A known batch number with the same expiry is topped up."""
-    medicine = Medicine.objects.filter(pk=medicine_id).first()
-    if medicine is None:
-        raise NotFound(f"There is no medicine {medicine_id}.", code="medicine_not_found")
+    medicine = one_or_404(Medicine.objects, medicine_id)
     if expiry_date < timezone.localdate():
         raise DomainError(
             "This batch has already expired; expired stock is not received.",
@@ -110,14 +92,13 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
         )
     batch.quantity_received += quantity
     batch.quantity_on_hand += quantity
-    audit_note(
+    audited_save(
         batch,
         by=by,
         event="stock.received",
         message=f"{_who(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
         details={**_medicine_details(medicine), "batch_no": batch_no, "quantity": quantity},
     )
-    batch.save()
     _movement(batch, by=by, quantity=quantity, kind=StockMovement.Kind.RECEIVED)
     return batch
 
@@ -125,9 +106,7 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
 @transaction.atomic
 def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reason: str) -> StockBatch:
     """Set a batch's count after a stock-take, with the reason; the ledger records the difference."""
-    batch = StockBatch.objects.select_for_update().select_related("medicine").filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFound(f"There is no batch {batch_id}.", code="batch_not_found")
+    batch = one_or_404(StockBatch.objects.select_for_update().select_related("medicine"), batch_id)
     if quantity_on_hand < 0:
         raise DomainError(
             "Stock cannot go below zero.", code="negative_stock", fields={"quantity_on_hand": ["Must be 0 or more."]}
@@ -137,14 +116,13 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
         return batch
     batch.quantity_on_hand = quantity_on_hand
     medicine = batch.medicine
-    audit_note(
+    audited_save(
         batch,
         by=by,
         event="stock.adjusted",
         message=f"{_who(by)} adjusted batch {batch.batch_no} of {medicine.name} by {delta:+d}: {reason}",
         details={**_medicine_details(medicine), "batch_no": batch.batch_no, "reason": reason},
     )
-    batch.save()
     _movement(batch, by=by, quantity=delta, kind=StockMovement.Kind.ADJUSTED, reason=reason)
     return batch
 
@@ -173,9 +151,10 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
         taken = min(remaining, batch.quantity_on_hand)
         before = batch.quantity_on_hand
         batch.quantity_on_hand = before - taken
-        audit_note(
+        audited_save(
             batch,
             by=by,
+            update_fields=["quantity_on_hand", "updated_at"],
             event="stock.deducted",
             message=f"{_who(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
             f"({before} -> {before - taken})",
@@ -188,7 +167,6 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
                 "reason": reason,
             },
         )
-        batch.save(update_fields=["quantity_on_hand", "updated_at"])
         movements.append(_movement(batch, by=by, quantity=-taken, kind=StockMovement.Kind.DISPENSED, reason=reason))
         remaining -= taken
     return movements
@@ -211,17 +189,6 @@ def _short(medicine_id: int, quantity: int, available: int) -> InsufficientStock
     return InsufficientStock(f"Only {available} of {name} in unexpired stock; {quantity} asked.", extra=extra)
 
 
-def stock_available(medicine_ids: list[int]) -> dict[int, int]:
-    """Unexpired stock on hand per medicine, in one query."""
-    rows = (
-        StockBatch.objects.filter(medicine_id__in=medicine_ids, expiry_date__gte=timezone.localdate())
-        .values("medicine_id")
-        .annotate(n=Sum("quantity_on_hand"))
-    )
-    found = {row["medicine_id"]: int(row["n"] or 0) for row in rows}
-    return {medicine_id: found.get(medicine_id, 0) for medicine_id in medicine_ids}
-
-
 def _medicine_details(medicine: Medicine) -> dict[str, Any]:
     return {
         "medicine_id": medicine.pk,
@@ -238,12 +205,11 @@ def _who(by: User | None) -> str:
 @transaction.atomic
 def medicine_update(*, by: User | None, medicine_id: int, **changes: Any) -> Medicine:
     """Change a medicine's catalogue entry; renaming it onto another medicine is a 409."""
-    medicine = Medicine.objects.select_for_update().get(pk=medicine_id)
+    medicine = one_or_404(Medicine.objects.select_for_update(), medicine_id)
     for name, value in changes.items():
         setattr(medicine, name, tidy(value) if name in ("name", "formulation") else value)
     existing = find_duplicate(medicine.name, medicine.type, medicine.formulation, exclude=medicine.pk)
     if existing is not None:
         raise _duplicate(existing)
-    audit_note(medicine, by=by)
-    medicine.save()
+    audited_save(medicine, by=by)
     return medicine

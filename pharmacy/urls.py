@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from django.urls import path
-
+from core.views import router
 from pharmacy import views
 
-urlpatterns = [
-    path("medicines/", views.MedicineListView.as_view(), name="medicine-list"),
-    path("medicines/<int:pk>/", views.MedicineDetailView.as_view(), name="medicine-detail"),
-    path("medicines/<int:pk>/batches/", views.MedicineBatchesView.as_view(), name="medicine-batches"),
-    path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch-detail"),
-]
+api = router()
+api.register("medicines", views.MedicineViewSet, basename="medicine")
+api.register("batches", views.BatchViewSet, basename="batch")
+urlpatterns = api.urls

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView, get_object_or_404
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.serializers import BaseSerializer
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, EVERYONE, PHARMACIST
-from audit.events import emit
-from clinic.views import valid
-from pharmacy import services
+from audit.viewsets import AuditedList, AuditedRetrieve
+from core.views import ViewSet, valid
+from pharmacy import selectors, services
 from pharmacy.models import Medicine, StockBatch
 from pharmacy.serializers import (
     AdjustSerializer,
@@ -25,73 +26,50 @@ from pharmacy.serializers import (
 STOCK_KEEPERS = {ADMIN, PHARMACIST}
 
 
-def _context() -> dict[str, object]:
-    return {"today": timezone.localdate()}
+class MedicineViewSet(AuditedList, AuditedRetrieve, ViewSet):
+    allowed_roles = {"list": EVERYONE, "create": STOCK_KEEPERS, "retrieve": EVERYONE, "batches": STOCK_KEEPERS}
+    audit_resource = audit_type = "medicine"
+    audit_list_event = "searched"
+    audit_filters = ("search",)
 
+    def get_queryset(self) -> QuerySet[Medicine]:
+        if self.action == "list":
+            return selectors.medicines(self.request.query_params.get("search"))
+        return selectors.medicine_detail()
 
-class MedicineListView(GenericAPIView[Medicine]):
-    allowed_roles = {"GET": EVERYONE, "POST": STOCK_KEEPERS}
-    audit_resource = "medicine"
-    serializer_class = MedicineSerializer
+    def get_serializer_class(self) -> type[BaseSerializer[Medicine]]:
+        return MedicineDetailSerializer if self.action == "retrieve" else MedicineSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        medicines = Medicine.objects.all()
-        search = self.request.query_params.get("search")
-        if search:
-            medicines = medicines.filter(name__icontains=search[:120])
-        return services.with_stock(medicines).order_by("name", "formulation", "id")
-
-    @extend_schema(operation_id="medicines_list")
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(MedicineSerializer(page, many=True).data)
+    @extend_schema(
+        operation_id="medicines_list",
+        parameters=[OpenApiParameter("search", OpenApiTypes.STR, description="part of a medicine's name")],
+    )
+    def list(self, request: Request) -> Response:
+        return super().list(request)
 
     @extend_schema(request=MedicineSerializer, responses={201: MedicineSerializer})
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         medicine = services.medicine_create(by=user_of(request), **valid(MedicineSerializer, request))
-        medicine = services.with_stock(Medicine.objects.filter(pk=medicine.pk)).get()
-        return Response(MedicineSerializer(medicine).data, status=status.HTTP_201_CREATED)
-
-
-class MedicineDetailView(APIView):
-    allowed_roles = {"GET": EVERYONE}
-    audit_resource = "medicine"
-
-    @extend_schema(responses=MedicineDetailSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        medicines = services.with_stock(Medicine.objects.filter(pk=pk)).prefetch_related("batches")
-        medicine = get_object_or_404(medicines)
-        emit(
-            "medicine.viewed",
-            action="read",
-            source="route",
-            target={"type": "medicine", "id": medicine.pk},
-            message=f"viewed medicine {medicine.name} {medicine.formulation}",
+        return Response(
+            MedicineSerializer(selectors.medicine_with_stock(medicine.pk)).data, status=status.HTTP_201_CREATED
         )
-        return Response(MedicineDetailSerializer(medicine, context=_context()).data)
-
-
-class MedicineBatchesView(APIView):
-    allowed_roles = {"POST": STOCK_KEEPERS}
-    audit_resource = "stock_batch"
 
     @extend_schema(request=ReceiveSerializer, responses={201: BatchSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        get_object_or_404(Medicine, pk=pk)
+    @action(detail=True, methods=["post"], audit_resource="stock_batch")
+    def batches(self, request: Request, pk: int) -> Response:
         batch = services.batch_receive(by=user_of(request), medicine_id=pk, **valid(ReceiveSerializer, request))
-        return Response(BatchSerializer(batch, context=_context()).data, status=status.HTTP_201_CREATED)
+        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
-class BatchDetailView(APIView):
-    allowed_roles = {"GET": EVERYONE, "PATCH": STOCK_KEEPERS}
-    audit_resource = "stock_batch"
+class BatchViewSet(AuditedRetrieve, ViewSet):
+    allowed_roles = {"retrieve": EVERYONE, "partial_update": STOCK_KEEPERS}
+    audit_resource = audit_type = "stock_batch"
+    serializer_class = BatchSerializer
 
-    @extend_schema(responses=BatchSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(BatchSerializer(get_object_or_404(StockBatch, pk=pk), context=_context()).data)
+    def get_queryset(self) -> QuerySet[StockBatch]:
+        return selectors.batches()
 
     @extend_schema(request=AdjustSerializer, responses=BatchSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        get_object_or_404(StockBatch, pk=pk)
+    def partial_update(self, request: Request, pk: int) -> Response:
         batch = services.batch_adjust(by=user_of(request), batch_id=pk, **valid(AdjustSerializer, request))
-        return Response(BatchSerializer(batch, context=_context()).data)
+        return Response(BatchSerializer(batch).data)

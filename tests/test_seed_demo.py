@@ -15,7 +15,7 @@ from pharmacy.models import StockBatch
 
 @pytest.fixture
 def credentials(tmp_path, monkeypatch):
-    from accounts import devcredentials
+    from devtools import credentials as devcredentials
 
     monkeypatch.setattr(devcredentials, "path", lambda: tmp_path / "credentials.txt")
     return tmp_path / "credentials.txt"

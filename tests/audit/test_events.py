@@ -140,7 +140,7 @@ def test_management_commands_run_with_source_command(
     db, audit, settings, django_capture_on_commit_callbacks, tmp_path, monkeypatch
 ):
     settings.DEBUG = True
-    from accounts import devcredentials
+    from devtools import credentials as devcredentials
 
     monkeypatch.setattr(devcredentials, "path", lambda: tmp_path / "credentials.txt")
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,7 @@ def test_a_rolled_back_change_emits_nothing_and_keeps_no_history(audit):
     history_before = user.history.count()
     audit.clear()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.user_update(by=admin, user=user, first_name="Changed")
+        services.user_update(by=admin, user_id=user.pk, first_name="Changed")
         raise RuntimeError("the camp laptop lost power")
     assert audit.events == []
     assert user.history.count() == history_before
@@ -31,7 +31,7 @@ def test_a_committed_change_emits_once_after_commit(audit):
     user = UserFactory(username="temp_user2", first_name="Old")
     audit.clear()
     with transaction.atomic():
-        services.user_update(by=admin, user=user, first_name="New")
+        services.user_update(by=admin, user_id=user.pk, first_name="New")
         assert audit.events == []  # not before the commit
     event = audit.one("user.updated")
     assert event["changes"] == {"first_name": {"old": "Old", "new": "New"}}
@@ -88,7 +88,7 @@ def test_an_admin_edit_carries_source_admin_and_the_session_user(client, db, aud
 def test_history_pages_refuse_a_revert_post_even_for_viewers(client, db, audit):
     auditor = UserFactory(username="the_auditor", roles=["auditor"])
     target = UserFactory(username="victim", first_name="Original")
-    services.user_update(by=auditor, user=target, first_name="Second")
+    services.user_update(by=auditor, user_id=target.pk, first_name="Second")
     first_version = target.history.order_by("history_id").first()
     client.login(username="the_auditor", password=PASSWORD)
     url = f"/admin/accounts/user/{target.pk}/history/{first_version.history_id}/"

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
-from consultations.pickup import Item, visit_dispense
+from consultations.services.pickup import Item, visit_dispense
 from patients.models import Visit
 from pharmacy.models import StockBatch, StockMovement
 from pharmacy.services import InsufficientStock

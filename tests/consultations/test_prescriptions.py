@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from consultations import services
 from consultations.models import Consultation, Prescription, QueueEntry
+from consultations.services import prescriptions as services
 from tests.factories import MedicineFactory, VisitFactory
 
 

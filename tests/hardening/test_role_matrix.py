@@ -21,8 +21,8 @@ CASES = [(route, role) for route in routes() for role in (*ALL_ROLES, None)]
 
 
 def concrete(path: str) -> str:
-    path = re.sub(r"<int:\w+>", MISSING_ID, path)
-    return "/api/v1/" + re.sub(r"<str:role>", "volunteer", path)
+    path = path.replace("{role}", "volunteer")
+    return "/api/v1/" + re.sub(r"\{\w+\}", MISSING_ID, path)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from clinic.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from pharmacy import services
 from pharmacy.models import Medicine, StockBatch, StockMovement
 from tests.conftest import require_postgres

@@ -8,13 +8,13 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
-from audit.history import audit_note
-from clinic.errors import Conflict, DomainError
+from audit.history import audited_save
 from consultations.models import Dispense, Prescription
-from consultations.services import prescription_details
+from consultations.services.prescriptions import prescription_details
+from core.errors import Conflict, DomainError
 from patients.models import Visit
 from patients.services import CLOSED_VISIT, lock_visit, visit_move
-from pharmacy.services import stock_available, stock_take
+from pharmacy.services import stock_take
 
 P = Prescription.Status
 
@@ -95,7 +95,7 @@ def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> Pick
     expiry first, rows locked until commit (pharmacy.services.stock_take). Medicines are
     taken in id order so concurrent pickups lock batches in the same order.
     """
-    visit = lock_visit(visit_id)
+    visit = lock_visit(visit_id, subject=True)
     if visit.status in CLOSED_VISIT:
         raise _refuse("visit_closed", f"Visit {visit.pk} is {visit.status}.")
     ids = [item.prescription for item in items]
@@ -121,14 +121,13 @@ def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: 
     dispenses = []
     for movement in movements:
         dispense = Dispense(prescription=prescription, movement=movement, quantity=-movement.quantity, dispensed_by=by)
-        dispense._history_user = by  # type: ignore[attr-defined]
-        dispense.save()
+        audited_save(dispense, by=by)
         dispenses.append(dispense)
     prescription.quantity_dispensed += quantity
     if prescription.remaining == 0:
         prescription.status = P.DISPENSED
     prescription.consultation.visit = visit
-    audit_note(
+    audited_save(
         prescription,
         by=by,
         event="prescription.dispensed",
@@ -140,7 +139,6 @@ def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: 
             "batches": [{"batch": d.movement.batch_id, "quantity": d.quantity} for d in dispenses],
         },
     )
-    prescription.save()
     return Served(prescription, quantity, dispenses)
 
 
@@ -149,40 +147,3 @@ def _move_visit_on(by: User | None, visit: Visit) -> None:
     outstanding = Prescription.objects.filter(consultation__visit=visit, status=P.ACTIVE).exists()
     if not outstanding and visit.status == Visit.Status.CONSULTED:
         visit_move(by=by, visit=visit, to=Visit.Status.DISPENSED)
-
-
-def pickup_list(visit: Visit) -> list[dict[str, Any]]:
-    """What a visit has to pick up: prescriptions with what remains and the stock available."""
-    prescriptions = list(
-        Prescription.objects.filter(consultation__visit=visit)
-        .exclude(status__in=[P.REPLACED, P.DELETED])
-        .select_related("medicine", "consultation__doctor")
-        .order_by("id")
-    )
-    stock = stock_available(sorted({p.medicine_id for p in prescriptions}))
-    rows = []
-    for p in prescriptions:
-        available = stock[p.medicine_id]
-        rows.append(
-            {
-                "prescription": p.pk,
-                "status": p.status,
-                "doctor": p.consultation.doctor.display_name(),
-                "medicine": {
-                    "id": p.medicine_id,
-                    "name": p.medicine.name,
-                    "type": p.medicine.type,
-                    "formulation": p.medicine.formulation,
-                    "unit": p.medicine.unit,
-                },
-                "quantity": p.quantity,
-                "dispensed": p.quantity_dispensed,
-                "remaining": p.remaining,
-                "days": p.days,
-                "time_slots": p.time_slots,
-                "instructions": p.instructions,
-                "stock_available": available,
-                "enough_stock": available >= p.remaining,
-            }
-        )
-    return rows

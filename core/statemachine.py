@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from clinic.errors import Conflict
+from core.errors import Conflict
 
 Transitions = Mapping[str, frozenset[str]]
 

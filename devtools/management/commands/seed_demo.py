@@ -20,13 +20,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts import devcredentials
 from accounts.models import User
 from accounts.services import user_create
 from camps.models import MedicalCamp
 from camps.services import camp_create, camp_update
-from consultations import services as clinic
-from consultations.pickup import Item, visit_dispense
+from consultations.models import Consultation, Prescription
+from consultations.services import consultation, prescriptions, queue
+from consultations.services.pickup import Item, visit_dispense
+from devtools import credentials as devcredentials
 from patients import services as registry
 from patients.models import Visit
 from pharmacy import services as pharmacy
@@ -196,75 +197,102 @@ class Command(BaseCommand):
         doctor: User,
         medicines: list[Medicine],
     ) -> None:
-        vol, pharmacist = people["vic_volunteer"], people["pat_pharma"]
-        reached = ORDER.index(stage)
-        patient = registry.patient_create(
-            by=vol,
-            book_no=f"DEMO-{n:04d}",
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            age_years=rng.randint(2, 85),
-            sex=rng.choice(["female", "male"]),
-            phone=f"9{rng.randint(100000000, 999999999)}" if rng.random() < 0.7 else "",
-            area=rng.choice(AREAS),
-        )
-        visit = registry.visit_register(by=vol, patient_id=patient.pk, camp_id=camp.pk)
+        """One patient taken through the camp flow as far as `stage`."""
+        vol, reached = people["vic_volunteer"], ORDER.index(stage)
+        visit = register(rng, vol, n, camp)
         if reached >= 1:
-            systolic = rng.randint(100, 175)
-            registry.vitals_record(
-                by=vol,
-                visit_id=visit.pk,
-                bp_systolic=systolic,
-                bp_diastolic=rng.randint(60, min(110, systolic - 20)),
-                pulse=rng.randint(60, 110),
-                rbs=rng.randint(70, 320),
-                weight_kg=rng.randint(8, 90),
-                height_cm=rng.randint(80, 180),
-            )
+            record_vitals(rng, vol, visit)
         if reached < 2:
             return
         priority = rng.choices(["normal", "urgent", "emergency"], weights=[85, 12, 3])[0]
-        entry = clinic.queue_assign(by=vol, visit_id=visit.pk, doctor_id=doctor.pk, priority=priority)
+        entry = queue.queue_assign(by=vol, visit_id=visit.pk, doctor_id=doctor.pk, priority=priority)
         if reached < 3:
             return
-        complaint, diagnosis = rng.choice(COMPLAINTS)
-        consultation = clinic.consultation_open(by=doctor, queue_entry_id=entry.pk, chief_complaint=complaint)
-        clinic.consultation_update(
-            by=doctor,
-            consultation_id=consultation.pk,
-            diagnosis=diagnosis,
-            advice="review at the next camp",
-            counselling_status="pending" if rng.random() < 0.25 else "not_required",
-        )
-        prescriptions = []
-        for medicine in rng.sample(medicines, rng.randint(1, 3)):
-            days = rng.choice([3, 5, 7, 15])
-            slots = rng.choice([["morning", "night"], ["morning", "afternoon", "night"], ["night"]])
-            prescriptions.append(
-                clinic.prescription_create(
-                    by=doctor,
-                    consultation_id=consultation.pk,
-                    medicine_id=medicine.pk,
-                    quantity=days * len(slots),
-                    days=days,
-                    time_slots=slots,
-                    instructions=rng.choice(["after food", "before food", ""]),
-                )
-            )
+        opened, written = consult(rng, doctor, entry.pk, medicines)
         if reached < 4:
             return
-        clinic.queue_update(by=doctor, entry_id=entry.pk, status="completed")
-        if reached < 5:
-            return
-        visit_dispense(by=pharmacist, visit_id=visit.pk, items=[Item(p.pk, p.quantity) for p in prescriptions])
-        if consultation.counselling_status == "pending" or rng.random() < 0.1:
-            clinic.consultation_counsel(
-                by=people["cara_counsellor"],
-                consultation_id=consultation.pk,
-                counselling_status="done",
-                counselling_notes="diet and medicines explained",
+        queue.queue_update(by=doctor, entry_id=entry.pk, status="completed")
+        if reached >= 5:
+            hand_over(rng, people, visit, opened, written, complete=reached >= 6)
+
+
+def register(rng: random.Random, vol: User, n: int, camp: MedicalCamp) -> Visit:
+    patient = registry.patient_create(
+        by=vol,
+        book_no=f"DEMO-{n:04d}",
+        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        age_years=rng.randint(2, 85),
+        sex=rng.choice(["female", "male"]),
+        phone=f"9{rng.randint(100000000, 999999999)}" if rng.random() < 0.7 else "",
+        area=rng.choice(AREAS),
+    )
+    return registry.visit_register(by=vol, patient_id=patient.pk, camp_id=camp.pk)
+
+
+def record_vitals(rng: random.Random, vol: User, visit: Visit) -> None:
+    systolic = rng.randint(100, 175)
+    registry.vitals_record(
+        by=vol,
+        visit_id=visit.pk,
+        bp_systolic=systolic,
+        bp_diastolic=rng.randint(60, min(110, systolic - 20)),
+        pulse=rng.randint(60, 110),
+        rbs=rng.randint(70, 320),
+        weight_kg=rng.randint(8, 90),
+        height_cm=rng.randint(80, 180),
+    )
+
+
+def consult(
+    rng: random.Random, doctor: User, entry_id: int, medicines: list[Medicine]
+) -> tuple[Consultation, list[Prescription]]:
+    complaint, diagnosis = rng.choice(COMPLAINTS)
+    opened = consultation.consultation_open(by=doctor, queue_entry_id=entry_id, chief_complaint=complaint)
+    opened = consultation.consultation_update(
+        by=doctor,
+        consultation_id=opened.pk,
+        diagnosis=diagnosis,
+        advice="review at the next camp",
+        counselling_status="pending" if rng.random() < 0.25 else "not_required",
+    )
+    written = []
+    for medicine in rng.sample(medicines, rng.randint(1, 3)):
+        days = rng.choice([3, 5, 7, 15])
+        slots = rng.choice([["morning", "night"], ["morning", "afternoon", "night"], ["night"]])
+        written.append(
+            prescriptions.prescription_create(
+                by=doctor,
+                consultation_id=opened.pk,
+                medicine_id=medicine.pk,
+                quantity=days * len(slots),
+                days=days,
+                time_slots=slots,
+                instructions=rng.choice(["after food", "before food", ""]),
             )
-        if reached >= 6:
-            registry.visit_set_status(by=vol, visit_id=visit.pk, status=Visit.Status.COMPLETED)
+        )
+    return opened, written
+
+
+def hand_over(
+    rng: random.Random,
+    people: dict[str, User],
+    visit: Visit,
+    opened: Consultation,
+    written: list[Prescription],
+    *,
+    complete: bool,
+) -> None:
+    items = [Item(p.pk, p.quantity) for p in written]
+    visit_dispense(by=people["pat_pharma"], visit_id=visit.pk, items=items)
+    if opened.counselling_status == "pending" or rng.random() < 0.1:
+        consultation.consultation_counsel(
+            by=people["cara_counsellor"],
+            consultation_id=opened.pk,
+            counselling_status="done",
+            counselling_notes="diet and medicines explained",
+        )
+    if complete:
+        registry.visit_set_status(by=people["vic_volunteer"], visit_id=visit.pk, status=Visit.Status.COMPLETED)
 
 
 class Progress:

@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import devcredentials
 from accounts.models import User
 from accounts.services import user_assign_role
+from devtools import credentials as devcredentials
 
 
 class Command(BaseCommand):

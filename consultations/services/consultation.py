@@ -1,0 +1,96 @@
+"""Consultations: the doctor takes a patient, records findings; counselling follows up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
+from audit.history import audited_save
+from consultations.models import Consultation, QueueEntry
+from consultations.services.queue import entry_change, lock_entry, move_entry, visit_follow_queue
+from consultations.services.rules import ensure_own, who
+from core.errors import Conflict, Forbidden, NotFound, one_or_404
+from patients.models import Visit
+from patients.services import lock_visit, visit_set_counselling
+
+Q = QueueEntry.Status
+
+
+@transaction.atomic
+def consultation_open(*, by: User | None, queue_entry_id: int, **fields: Any) -> Consultation:
+    """The doctor takes the patient: the entry goes to in_consultation and a consultation opens."""
+    entry = lock_entry(queue_entry_id)
+    ensure_own(by, entry.doctor, "queue entry")
+    if entry.status not in QueueEntry.OPEN:
+        raise Conflict(
+            f"This queue entry is {entry.status}.",
+            code="invalid_transition",
+            extra={"from": entry.status, "to": Q.IN_CONSULTATION},
+        )
+    existing = Consultation.objects.filter(visit_id=entry.visit_id, doctor=entry.doctor).first()
+    if existing is not None:
+        raise Conflict(
+            "This doctor already has a consultation for this visit.",
+            code="consultation_exists",
+            extra={"existing_id": existing.pk},
+        )
+    visit = lock_visit(entry.visit_id)
+    entry.visit = visit
+    if entry.status == Q.WAITING:
+        old = entry.status
+        move_entry(entry, Q.IN_CONSULTATION)
+        audited_save(entry, by=by, **entry_change(by, entry, old, entry.priority))
+    consultation = Consultation(visit=visit, doctor=entry.doctor, queue_entry=entry, **fields)
+    message = f"{entry.doctor.display_name()} began consulting token {visit.token_number}"
+    audited_save(consultation, by=by, event="consultation.opened", message=message)
+    visit_follow_queue(by=by, visit=visit)
+    sync_counselling(by=by, visit=visit)
+    return consultation
+
+
+def lock_consultation(consultation_id: int, *, subject: bool = False) -> Consultation:
+    """The consultation with its visit and doctor, locked; the plain 404 when the URL names it."""
+    missing = None if subject else NotFound(f"There is no consultation {consultation_id}.", code="not_found")
+    consultations = Consultation.objects.select_for_update().select_related("visit", "doctor")
+    return one_or_404(consultations, consultation_id, missing)
+
+
+@transaction.atomic
+def consultation_update(*, by: User | None, consultation_id: int, **changes: Any) -> Consultation:
+    """The consulting doctor records complaint, diagnosis, advice and whether counselling is needed."""
+    consultation = lock_consultation(consultation_id, subject=True)
+    ensure_own(by, consultation.doctor, "consultation")
+    for name, value in changes.items():
+        setattr(consultation, name, value)
+    audited_save(consultation, by=by)
+    if "counselling_status" in changes:
+        sync_counselling(by=by, visit=lock_visit(consultation.visit_id))
+    return consultation
+
+
+@transaction.atomic
+def consultation_counsel(
+    *, by: User | None, consultation_id: int, counselling_status: str, counselling_notes: str | None = None
+) -> Consultation:
+    """A counsellor marks counselling pending or done, with notes."""
+    consultation = lock_consultation(consultation_id, subject=True)
+    if by is not None and not by.has_role(ADMIN, COUNSELLOR, DOCTOR):
+        raise Forbidden("Only counsellors record counselling.", code="permission_denied")
+    consultation.counselling_status = counselling_status
+    if counselling_notes is not None:
+        consultation.counselling_notes = counselling_notes
+    message = f"{who(by)} set counselling of token {consultation.visit.token_number} to {counselling_status}"
+    audited_save(consultation, by=by, event="consultation.counselling_updated", message=message)
+    sync_counselling(by=by, visit=lock_visit(consultation.visit_id))
+    return consultation
+
+
+def sync_counselling(*, by: User | None, visit: Visit) -> None:
+    """The visit's counselling flag follows its consultations: pending wins, then done."""
+    statuses = set(Consultation.objects.filter(visit=visit).values_list("counselling_status", flat=True))
+    C = Visit.Counselling
+    target = C.PENDING if C.PENDING in statuses else C.DONE if C.DONE in statuses else C.NOT_REQUIRED
+    visit_set_counselling(by=by, visit=visit, counselling=target)

@@ -1,0 +1,150 @@
+"""The doctors' queues: sending a visit to a doctor, moving and re-prioritising entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import ADMIN, DOCTOR, VOLUNTEER
+from audit.history import audited, audited_save
+from consultations.models import QueueEntry
+from consultations.services.rules import ensure_own, person, who
+from core.errors import Conflict, DomainError, Forbidden, NotFound, one_or_404
+from core.statemachine import check_transition
+from patients.models import Visit
+from patients.services import CLOSED_VISIT, lock_visit, visit_move
+
+Q = QueueEntry.Status
+
+
+def visit_follow_queue(*, by: User | None, visit: Visit) -> None:
+    """The visit's status follows its queue entries (queued, in consultation, consulted)."""
+    if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
+        return
+    statuses = set(QueueEntry.objects.filter(visit=visit).values_list("status", flat=True))
+    if Q.IN_CONSULTATION in statuses:
+        target = Visit.Status.IN_CONSULTATION
+    elif Q.WAITING in statuses:
+        target = Visit.Status.QUEUED
+    elif Q.COMPLETED in statuses:
+        target = Visit.Status.CONSULTED
+    else:
+        return
+    if target != visit.status:
+        visit_move(by=by, visit=visit, to=target)
+
+
+@transaction.atomic
+def queue_assign(*, by: User | None, visit_id: int, doctor_id: int, priority: str = "normal") -> QueueEntry:
+    """Send a visit to a doctor's queue; the event names the patient and the doctor."""
+    visit = lock_visit(visit_id)
+    if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
+        raise Conflict(f"Visit {visit.pk} is {visit.status}; it cannot be queued.", code="visit_closed")
+    doctor = User.objects.filter(pk=doctor_id, is_active=True, groups__name=DOCTOR).first()
+    if doctor is None:
+        raise DomainError("Choose a doctor.", code="invalid", fields={"doctor": [f"User {doctor_id} is not a doctor."]})
+    existing = QueueEntry.objects.filter(visit=visit, doctor=doctor, status__in=QueueEntry.OPEN).first()
+    if existing is not None:
+        raise _already_queued(existing, doctor)
+    patient = visit.patient
+    entry = QueueEntry(visit=visit, doctor=doctor, priority=priority, assigned_by=by)
+    message = (
+        f"{who(by)} sent {patient.name} ({patient.book_no}, token {visit.token_number}) "
+        f"to {doctor.display_name()} as {priority}"
+    )
+    details = {
+        "patient": {"id": patient.pk, "name": patient.name, "book_no": patient.book_no},
+        "doctor": person(doctor),
+        "token_number": visit.token_number,
+    }
+    try:
+        with transaction.atomic(), audited(entry, by=by, event="queue.assigned", message=message, details=details):
+            entry.save()
+    except IntegrityError:
+        raise _already_queued(None, doctor) from None
+    visit_follow_queue(by=by, visit=visit)
+    return entry
+
+
+def _already_queued(existing: QueueEntry | None, doctor: User) -> Conflict:
+    return Conflict(
+        f"This visit is already in {doctor.display_name()}'s queue.",
+        code="already_queued",
+        extra={"existing_id": existing.pk} if existing else {},
+    )
+
+
+def lock_entry(entry_id: int, *, subject: bool = False) -> QueueEntry:
+    """The queue entry, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
+    missing = None if subject else NotFound(f"There is no queue entry {entry_id}.", code="not_found")
+    return one_or_404(QueueEntry.objects.select_for_update().select_related("doctor"), entry_id, missing)
+
+
+def move_entry(entry: QueueEntry, to: str) -> None:
+    """Move an entry through its transition table, stamping when it started and finished."""
+    check_transition(QueueEntry.TRANSITIONS, entry.status, to, what="queue entry")
+    entry.status = to
+    now = timezone.now()
+    if to == Q.IN_CONSULTATION and entry.started_at is None:
+        entry.started_at = now
+    if to in (Q.COMPLETED, Q.CANCELLED):
+        entry.finished_at = now
+
+
+def _ensure_may_change(by: User | None, entry: QueueEntry, status: str | None) -> None:
+    if status is not None and status != entry.status:
+        if by is not None and not by.has_role(ADMIN, DOCTOR):
+            raise Forbidden("Only the doctor moves a queue entry.", code="permission_denied")
+        ensure_own(by, entry.doctor, "queue entry")
+    elif by is not None and by.has_role(DOCTOR) and not by.has_role(ADMIN, VOLUNTEER):
+        ensure_own(by, entry.doctor, "queue entry")
+    if entry.status not in QueueEntry.OPEN:
+        raise Conflict(
+            f"This queue entry is {entry.status}; it cannot change.",
+            code="invalid_transition",
+            extra={"from": entry.status, "to": status or entry.status},
+        )
+
+
+@transaction.atomic
+def queue_update(
+    *, by: User | None, entry_id: int, status: str | None = None, priority: str | None = None
+) -> QueueEntry:
+    """Move a queue entry (its doctor or an admin) and/or change its priority (also volunteers)."""
+    entry = lock_entry(entry_id, subject=True)
+    _ensure_may_change(by, entry, status)
+    old_status, old_priority = entry.status, entry.priority
+    if priority is not None:
+        check_transition(QueueEntry.PRIORITY_TRANSITIONS, entry.priority, priority, what="queue priority")
+        entry.priority = priority
+    if status is not None:
+        move_entry(entry, status)
+    entry.visit = lock_visit(entry.visit_id)
+    audited_save(entry, by=by, **entry_change(by, entry, old_status, old_priority))
+    if entry.status != old_status:
+        visit_follow_queue(by=by, visit=entry.visit)
+    return entry
+
+
+def entry_change(by: User | None, entry: QueueEntry, old_status: str, old_priority: str) -> dict[str, Any]:
+    """Event name, sentence and details of a queue entry's move or new priority."""
+    token = entry.visit.token_number
+    parts = []
+    if entry.priority != old_priority:
+        parts.append(f"from {old_priority} to {entry.priority}")
+    if entry.status != old_status:
+        parts.append(f"from {old_status} to {entry.status}")
+    if entry.priority != old_priority and entry.status == old_status:
+        event = "queue.priority_changed"
+    elif entry.status != old_status and entry.priority == old_priority:
+        event = "queue.status_changed"
+    else:
+        event = "queue.updated"
+    return {
+        "event": event,
+        "message": f"{who(by)} moved token {token} " + " and ".join(parts),
+        "details": {"doctor": person(entry.doctor), "token_number": token},
+    }

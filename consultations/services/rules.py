@@ -1,0 +1,28 @@
+"""Rules every consultations service shares: who may act on a doctor's records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import User
+from accounts.roles import ADMIN
+from core.errors import Forbidden
+
+
+def who(by: User | None) -> str:
+    return by.username if by else "system"
+
+
+def is_admin(by: User | None) -> bool:
+    return by is None or by.has_role(ADMIN)  # None: a command or script acting as the system
+
+
+def ensure_own(by: User | None, doctor: User, what: str) -> None:
+    """Refuse unless `by` is that doctor (or an admin)."""
+    if is_admin(by) or (by is not None and by.pk == doctor.pk):
+        return
+    raise Forbidden(f"This {what} belongs to {doctor.display_name()}, not to you.", code="not_your_patient")
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.display_name(), "username": user.username}

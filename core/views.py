@@ -1,0 +1,63 @@
+"""View pieces shared by every app's API: input parsing, the viewset base, routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.routers import SimpleRouter
+from rest_framework.viewsets import GenericViewSet
+
+from core.errors import DomainError, NotFound
+
+# The largest id either database stores (a signed 64-bit integer); a larger one names no record.
+MAX_ID = 2**63 - 1
+
+
+def valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:
+    """Validated data of a request body, or a 400 in the error shape."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def int_param(request: Request, name: str) -> int | None:
+    """An optional id in the query string, or a 400 in the error shape."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise DomainError(f"{name} must be an id.", fields={name: ["A whole number is required."]})
+    return int(raw)
+
+
+class ViewSet(GenericViewSet):  # type: ignore[type-arg]
+    """Every app's viewsets: numeric ids in paths (anything else is a 404, as `<int:pk>` was).
+
+    Subclasses declare `allowed_roles` keyed by action name (read by the role check) and
+    `audit_resource`, the name refusals are logged under; an `@action` may override the
+    latter with its own `audit_resource=` keyword.
+    """
+
+    lookup_value_regex = "[0-9]+"
+    allowed_roles: dict[str, Any] = {}
+    audit_resource = ""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if "pk" in kwargs:  # the id as a number, as `<int:pk>` gave it, for services and audit targets
+            kwargs["pk"] = int(kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.kwargs.get("pk", 0) > MAX_ID:
+            raise NotFound()
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        # Query-string filters narrow lists; a record named by its id is found whatever they say.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
+def router() -> SimpleRouter:
+    """A router without a root view or format suffixes: paths stay exactly as api.md writes them."""
+    return SimpleRouter(trailing_slash=True)

@@ -1,0 +1,64 @@
+"""Reads of the catalogue and the stock, for the API, admin and the pickup."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pharmacy.models import Medicine, StockBatch
+
+
+def medicines(search: str | None = None) -> QuerySet[Medicine]:
+    """The catalogue with stock on hand, by name; `search` matches part of a name."""
+    found = Medicine.objects.all()
+    if search:
+        found = found.filter(name__icontains=search[:120])
+    return with_stock(found).order_by("name", "formulation", "id")
+
+
+def medicine_detail() -> QuerySet[Medicine]:
+    """Medicines with stock on hand and their batches."""
+    return with_stock(Medicine.objects.all()).prefetch_related("batches")
+
+
+def batches() -> QuerySet[StockBatch]:
+    return StockBatch.objects.all()
+
+
+def active_medicine(medicine_id: int) -> Medicine | None:
+    """A medicine that may be prescribed, or None."""
+    return Medicine.objects.filter(pk=medicine_id, active=True).first()
+
+
+def usable_batches(medicine_id: int, today: date | None = None) -> QuerySet[StockBatch]:
+    """Batches that may be dispensed: not expired, something on hand, earliest expiry first."""
+    today = today or timezone.localdate()
+    return StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__gte=today, quantity_on_hand__gt=0).order_by(
+        "expiry_date", "id"
+    )
+
+
+def with_stock(medicines: QuerySet[Medicine], today: date | None = None) -> QuerySet[Medicine]:
+    """Annotate stock on hand (unexpired batches only) in the same query."""
+    today = today or timezone.localdate()
+    unexpired = Q(batches__expiry_date__gte=today)
+    return medicines.annotate(stock_on_hand=Coalesce(Sum("batches__quantity_on_hand", filter=unexpired), 0))
+
+
+def stock_available(medicine_ids: list[int]) -> dict[int, int]:
+    """Unexpired stock on hand per medicine, in one query."""
+    rows = (
+        StockBatch.objects.filter(medicine_id__in=medicine_ids, expiry_date__gte=timezone.localdate())
+        .values("medicine_id")
+        .annotate(n=Sum("quantity_on_hand"))
+    )
+    found = {row["medicine_id"]: int(row["n"] or 0) for row in rows}
+    return {medicine_id: found.get(medicine_id, 0) for medicine_id in medicine_ids}
+
+
+def medicine_with_stock(medicine_id: int) -> Medicine:
+    """One medicine with its stock on hand (for the answer to its creation)."""
+    return with_stock(Medicine.objects.filter(pk=medicine_id)).get()
