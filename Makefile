@@ -31,6 +31,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	MEDCAMP_TESTING=1 $(VENV)/bin/mypy .
 	MEDCAMP_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 
