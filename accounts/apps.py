@@ -10,7 +10,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from accounts import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            signals,
+        )
         from accounts.roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")
+        signals.connect()

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
+from accounts.tokens import PASSWORD_CLAIM, password_version
 from audit.events import emit
 
 REASONS = {
@@ -20,6 +21,7 @@ REASONS = {
     "token_missing_user_claim": "The access token names no user.",
     "user_not_found": "The user of this token no longer exists.",
     "user_inactive": "The user of this token is deactivated.",
+    "token_revoked": "The password changed after this token was issued; log in again.",
 }
 
 
@@ -74,4 +76,6 @@ class AuditedJWTAuthentication(JWTAuthentication):
             raise reject("user_not_found", user_id)
         if not user.is_active:
             raise reject("user_inactive", user_id)
+        if token.get(PASSWORD_CLAIM) != password_version(user):
+            raise reject("token_revoked", user_id)
         return user

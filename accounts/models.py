@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import ADMIN
 from audit.history import AuditedModel, history_user
 
 
@@ -26,10 +27,15 @@ class User(AuditedModel, AbstractUser):
     history = HistoricalRecords(excluded_fields=["password", "last_login"], get_user=history_user)
 
     def role_names(self) -> list[str]:
-        """Role names, sorted; uses prefetched groups when present, cached per instance."""
+        """Role names, sorted; uses prefetched groups when present, cached per instance.
+
+        A superuser holds the admin role whatever their groups: `createsuperuser` makes a
+        user that can use the API as an admin, as it can use Django admin.
+        """
         cached = self.__dict__.get("_role_names")
         if cached is None:
-            cached = sorted(group.name for group in self.groups.all())
+            names = {group.name for group in self.groups.all()}
+            cached = sorted(names | {ADMIN} if self.is_superuser else names)
             self.__dict__["_role_names"] = cached
         return list(cached)
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as s
 from rest_framework import status
@@ -13,9 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import selectors, services, throttling
+from accounts import selectors, services
 from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, EVERYONE
@@ -28,7 +26,8 @@ from accounts.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from audit import context
+from accounts.signin import SignInRefused, sign_in
+from accounts.tokens import PASSWORD_CLAIM, RefreshToken, password_version
 from audit.events import emit, target_of
 from audit.viewsets import AuditedList, AuditedRetrieve
 from core.errors import DomainError, Forbidden
@@ -47,23 +46,35 @@ class LoginView(APIView):
     @extend_schema(request=LoginSerializer, responses={200: TokenPair})
     def post(self, request: Request) -> Response:
         data = valid(LoginSerializer, request)
-        username, ip = data["username"], _ip()
-        if throttling.is_locked(username, ip):
-            _login_event("failure", username, "throttled")
-            raise DomainError(
-                "Too many failed logins; wait a few minutes.", code="throttled", status_code=429, audited=True
-            )
-        user = authenticate(request, username=username, password=data["password"])
-        if user is None:
-            throttling.record_failure(username, ip)
-            _login_event("failure", username, "invalid_credentials")
-            raise DomainError("Wrong username or password.", code="invalid_credentials", status_code=401, audited=True)
-        throttling.clear(username, ip)
-        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        try:
+            user = sign_in(request._request, data["username"], data["password"])
+        except SignInRefused as refused:
+            raise _refusal(refused) from None
+        user_logged_in.send(sender=User, request=request._request, user=user)
         refresh = RefreshToken.for_user(user)
-        _login_event("success", username, None, user)
         body = {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
         return Response(body)
+
+
+def _refusal(refused: SignInRefused) -> DomainError:
+    if refused.code == "throttled":
+        minutes = -(-(refused.retry_after or 60) // 60)
+        return Throttled(
+            f"Too many failed logins; try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after=refused.retry_after,
+        )
+    return DomainError("Wrong username or password.", code="invalid_credentials", status_code=401, audited=True)
+
+
+class Throttled(DomainError):
+    """429, already logged by the sign-in; `Retry-After` says when to try again."""
+
+    status_code = 429
+    default_code = "throttled"
+
+    def __init__(self, detail: str, retry_after: int | None) -> None:
+        super().__init__(detail, audited=True)
+        self.wait = retry_after  # DRF's handler sends it as the Retry-After header
 
 
 class RefreshView(APIView):
@@ -79,6 +90,10 @@ class RefreshView(APIView):
         if user is None or not user.is_active:
             code = "user_not_found" if user is None else "user_inactive"
             raise DomainError("This refresh token's user cannot sign in.", code=code, status_code=401)
+        if refresh.get(PASSWORD_CLAIM) != password_version(user):
+            raise DomainError(
+                "The password changed after this token was issued.", code="token_revoked", status_code=401
+            )
         return Response({"access": str(refresh.access_token)})
 
 
@@ -178,11 +193,6 @@ class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
         return Response(UserSerializer(user).data)
 
 
-def _ip() -> str | None:
-    ctx = context.current()
-    return ctx.ip if ctx else None
-
-
 def _refresh_token(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]
@@ -192,16 +202,3 @@ def _refresh_token(raw: str) -> RefreshToken:
         ) from None
     except TokenError:
         raise DomainError("The refresh token is invalid or revoked.", code="token_invalid", status_code=401) from None
-
-
-def _login_event(outcome: str, username: str, reason: str | None, user: User | None = None) -> None:
-    emit(
-        "auth.login",
-        action="login",
-        outcome=outcome,
-        reason=reason,
-        actor=user,
-        source="auth",
-        details={"username": username},
-        message=f"login {'succeeded' if outcome == 'success' else 'refused'} for {username!r}",
-    )

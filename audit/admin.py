@@ -1,4 +1,9 @@
-"""Django admin base for audited models: history is browsed, never edited or reverted.
+"""Django admin base for audited models: reads are logged, history is browsed, never reverted.
+
+`AuditedReadsAdmin` logs reads in admin as the API's viewsets do: a record's change
+page is `<type>.viewed` (with `patient_id`/`visit_id`/`camp_id` where it concerns a
+patient), a changelist is `<type>.searched` (the query, masked where it may be a phone
+number, and the count) or `<type>.list_viewed`, a History page `<type>.history_viewed`.
 
 django-simple-history 3.13's history version page is a form, and a POST to it
 reverts the record for any user who may merely *view* history (the Revert button
@@ -16,11 +21,86 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.events import emit
+from audit.events import emit, target_of
+from audit.sanitize import mask, sensitive_fields
+from audit.viewsets import scope_of
 from core.errors import DomainError
 
 
-class AuditedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+def _audit_type(model: Any) -> str:
+    return getattr(model, "audit_type", None) or model._meta.model_name
+
+
+def _rendered(response: HttpResponse) -> dict[str, Any] | None:
+    """The context of a page that was shown (not a redirect, not an error)."""
+    context = getattr(response, "context_data", None)
+    return context if response.status_code == 200 and isinstance(context, dict) else None
+
+
+def masked_query(query: str, search_fields: Any) -> str:
+    """A search term as logged: masked when it may be a sensitive value (a phone number)."""
+    sensitive = set(sensitive_fields())
+    searches_sensitive = any(str(f).lstrip("^=@").split("__")[-1] in sensitive for f in search_fields)
+    digits = sum(ch.isdigit() for ch in query)
+    return str(mask(query)) if searches_sensitive and digits >= 5 else query
+
+
+class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Reads in admin are events, like reads through the API."""
+
+    def read_event(self, record: Any, event: str, message: str, details: dict[str, Any] | None = None) -> None:
+        emit(
+            f"{_audit_type(self.model)}.{event}",
+            action="read",
+            source="admin",
+            target=target_of(record),
+            scope=scope_of(record),
+            details=details,
+            message=message,
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = _rendered(response)
+        record = context.get("original") if context and request.method == "GET" else None
+        if record is not None:
+            self.read_event(record, "viewed", f"viewed {_audit_type(self.model)} {record.pk} in admin")
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        context = _rendered(response)
+        changelist = context.get("cl") if context else None
+        if changelist is not None:
+            self._list_event(request, changelist)
+        return response
+
+    def _list_event(self, request: HttpRequest, changelist: Any) -> None:
+        query = request.GET.get("q", "")
+        filters = {k: v for k, v in request.GET.items() if k not in ("q", "p", "o", "_changelist_filters")}
+        details: dict[str, Any] = {"filters": filters, "count": changelist.result_count}
+        if query:
+            details["query"] = masked_query(query, self.get_search_fields(request))
+        kind = "searched" if query else "list_viewed"
+        emit(
+            f"{_audit_type(self.model)}.{kind}",
+            action="read",
+            source="admin",
+            details=details,
+            message=f"{kind.replace('_', ' ')} {self.model._meta.verbose_name_plural}: {changelist.result_count}",
+        )
+
+
+class AuditedHistoryAdmin(AuditedReadsAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg]
+    def render_history_view(self, request: HttpRequest, template: Any, context: dict[str, Any], **kwargs: Any) -> Any:
+        # simple-history renders the History page here once it has found the record and checked access.
+        record = context.get("object")
+        if template == self.object_history_template and record is not None:
+            self.read_event(record, "history_viewed", f"viewed the history of {_audit_type(self.model)} {record.pk}")
+        return super().render_history_view(request, template, context, **kwargs)
+
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import TestCase
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tokens import AccessToken
 from tests.factories import PASSWORD, UserFactory
 
 # --- capturing what every sink received -------------------------------------------------

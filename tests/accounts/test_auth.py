@@ -7,8 +7,8 @@ from typing import Any
 import jwt
 import pytest
 from django.conf import settings
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.tokens import AccessToken, RefreshToken
 from tests.factories import PASSWORD, UserFactory
 
 LOGIN = "/api/v1/auth/login/"

@@ -81,3 +81,23 @@ def test_swagger_ui_loads_from_our_own_static_files(page, live_server):
     assert any("/api/v1/visits/{id}/dispense/" in p.replace("\u200b", "") for p in paths)
     hosts = {urlsplit(url).netloc for url in requested if url.startswith("http")}
     assert hosts == {urlsplit(live_server.url).netloc}, hosts  # nothing from a CDN
+
+
+def test_admin_sign_in_is_throttled_and_says_when_to_try_again(page, live_server, audit, settings):
+    settings.LOGIN_THROTTLE_ATTEMPTS = 3
+    UserFactory(username="dr_locked", roles=["doctor"])
+    for attempt in range(3):
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "dr_locked")
+        page.fill("#id_password", f"guess-{attempt}")
+        page.click("input[type=submit]")
+        page.wait_for_selector(".errornote")
+    page.fill("#id_username", "dr_locked")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    note = page.wait_for_selector(".errornote").inner_text()
+    assert "Too many failed sign-ins" in note and "Try again in 5 minutes" in note
+    assert page.query_selector("#user-tools") is None  # not signed in
+    reasons = [e["reason"] for e in audit.named("auth.login")]
+    assert reasons == ["invalid_credentials"] * 3 + ["throttled"]
+    assert all(e["source"] == "admin" for e in audit.named("auth.login"))

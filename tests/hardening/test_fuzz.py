@@ -7,8 +7,8 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tokens import AccessToken
 from clinic.wsgi import application
 from tests.factories import CampFactory, MedicineFactory, PatientFactory, StockBatchFactory, UserFactory, VisitFactory
 

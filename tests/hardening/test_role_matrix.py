@@ -50,3 +50,32 @@ def test_role_matrix(client_for, audit, route, role):
 def test_the_matrix_covers_every_api_route():
     assert len({(r.path, r.method) for r in routes()}) >= 40
     assert len(CASES) == len(routes()) * (len(ALL_ROLES) + 1)
+
+
+ADMIN_USER_PAGES = [
+    ("list", "/admin/accounts/user/", "accounts.view_user"),
+    ("change page", "/admin/accounts/user/{id}/change/", "accounts.view_user"),
+    ("history", "/admin/accounts/user/{id}/history/", "accounts.view_historicaluser"),
+    ("password", "/admin/accounts/user/{id}/password/", "accounts.change_user"),
+]
+
+
+@pytest.mark.parametrize("role", [*ALL_ROLES, None], ids=[*ALL_ROLES, "anonymous"])
+@pytest.mark.parametrize(("page", "url", "permission"), ADMIN_USER_PAGES, ids=[p[0] for p in ADMIN_USER_PAGES])
+def test_admin_user_pages_follow_the_role_matrix(db, role, page, url, permission):
+    from django.test import Client
+
+    target = UserFactory(roles=["volunteer"])
+    client = Client()
+    user = UserFactory(roles=[role]) if role else None
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url.format(id=target.pk))
+    if user is None:
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    elif user.has_perm(permission):
+        assert response.status_code == 200, f"{role} should open the user {page}"
+    else:
+        assert response.status_code == 403, f"{role} must not open the user {page}: {response.status_code}"
+    if role == "admin" or (role == "auditor" and page != "password"):
+        assert response.status_code == 200

@@ -70,3 +70,65 @@ def test_brute_force_is_stopped_on_both_servers_and_logged(redis_up, tmp_path: P
     assert sorted(e["reason"] for e in logins) == ["invalid_credentials"] * 4 + ["throttled"] * 4
     assert {e["request"]["ip"] for e in logins} == {"127.0.0.1"}
     assert all(password not in json.dumps(e) and "guess-" not in json.dumps(e) for e in events)
+
+
+def _admin_attempt(server: servers.Server, username: str, password: str) -> str:
+    """One sign-in on /admin/login/ as a browser makes it; the page's answer."""
+    session = requests.Session()
+    session.get(f"{server.url}/admin/login/", timeout=10)
+    response = session.post(
+        f"{server.url}/admin/login/?next=/admin/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if response.status_code == 302:
+        return "signed in"
+    return "throttled" if "Try again in" in response.text else "refused"
+
+
+def test_admin_and_api_share_one_lock_across_two_servers(redis_up, tmp_path: Path):
+    database = f"sqlite:///{tmp_path / 'door.sqlite3'}"
+    shared = {
+        "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": f"door-test-{secrets.token_hex(4)}",
+        "LOGIN_THROTTLE_ATTEMPTS": "4",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+    }
+    env = servers.app_env(database, tmp_path, **shared)
+    servers.manage(env, "migrate", "--noinput")
+    password = secrets.token_urlsafe(12)
+    servers.manage(
+        env,
+        "shell",
+        "-c",
+        f"from accounts.services import user_create; "
+        f"user_create(by=None, username='doc', password={password!r}, roles=['doctor'])",
+    )
+    first = servers.start(servers.app_env(database, tmp_path / "a", **shared))
+    second = servers.start(servers.app_env(database, tmp_path / "b", **shared))
+    try:
+        answers = [_admin_attempt(first, "doc", "guess-1"), _admin_attempt(second, "doc", "guess-2")]
+        for attempt, server in enumerate((first, second)):
+            api = requests.post(
+                f"{server.url}/api/v1/auth/login/", json={"username": "doc", "password": f"try-{attempt}"}, timeout=10
+            )
+            answers.append(str(api.status_code))
+        answers += [_admin_attempt(first, "doc", password), _admin_attempt(second, "doc", password)]
+        api = requests.post(
+            f"{second.url}/api/v1/auth/login/", json={"username": "doc", "password": password}, timeout=10
+        )
+        answers.append(str(api.status_code))
+    finally:
+        first.stop()
+        second.stop()
+    assert answers == ["refused", "refused", "401", "401", "throttled", "throttled", "429"]
+    events = [json.loads(line) for d in ("a", "b") for line in (tmp_path / d / "audit.jsonl").read_text().splitlines()]
+    logins = [(e["source"], e["reason"]) for e in events if e["event"] == "auth.login"]
+    assert sorted(logins) == sorted(
+        [("admin", "invalid_credentials")] * 2
+        + [("auth", "invalid_credentials")] * 2
+        + [("admin", "throttled")] * 2
+        + [("auth", "throttled")]
+    )
+    assert all(password not in json.dumps(e) and "guess-" not in json.dumps(e) for e in events)
