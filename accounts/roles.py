@@ -62,7 +62,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, str]] = {
     },
 }
 HISTORY_READERS = frozenset({ADMIN, AUDITOR})
-DOMAIN_APPS = ("accounts", "camps", "patients", "consultations", "pharmacy")
+DOMAIN_APPS = ("accounts", "camps", "patients", "consultations", "pharmacy", "audit")
 _LETTERS = {"a": "add", "c": "change", "d": "delete", "v": "view"}
 
 
@@ -71,8 +71,8 @@ def wanted_codenames(role: str, models: list[tuple[str, str, bool]]) -> set[tupl
     grants = ROLE_MODEL_PERMISSIONS[role]
     wanted: set[tuple[str, str]] = set()
     for app_label, model, is_history in models:
-        if is_history:
-            # History is read by admins and auditors only, and edited by nobody.
+        if is_history or app_label == "audit":
+            # History and the event store are read by admins and auditors only, and edited by nobody.
             letters = "v" if role in HISTORY_READERS else ""
         else:
             letters = grants.get(f"{app_label}.{model}", grants.get("*", ""))

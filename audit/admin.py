@@ -19,6 +19,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.events import emit, target_of
@@ -220,3 +221,26 @@ class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [f.name for f in self.model._meta.fields]
+
+
+class PatientTrailLink(AuditedHistoryAdmin):
+    """A record page that links to its patient's audit trail, for those who may read the trail."""
+
+    change_form_template = "admin/audit/trail_change_form.html"
+
+    def trail_patient_id(self, object_id: int) -> int | None:
+        """The patient whose trail the page of record `object_id` links to."""
+        raise NotImplementedError
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if request.user.has_perm("audit.view_auditevent") and object_id.isdigit():
+            patient_id = self.trail_patient_id(int(object_id))
+            if patient_id is not None:
+                extra["audit_trail_url"] = f"{reverse('admin:audit_auditevent_changelist')}?patient={patient_id}"
+        return super().change_view(request, object_id, form_url, extra)
+
+
+from audit import trail_admin  # noqa: E402, F401  (registers the event store's admin)

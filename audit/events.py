@@ -14,14 +14,15 @@ from typing import Any
 
 from django.db import transaction
 
-from audit import context
+from audit import context, store
 from audit.sanitize import scrub, sensitive_fields
 
 AUDIT_LOGGER_NAME = "medcamp.audit"
 _logger = logging.getLogger(AUDIT_LOGGER_NAME)
 
-ACTIONS = {"create", "read", "update", "delete", "login", "logout", "execute"}
-SOURCES = {"route", "service", "admin", "auth", "command"}
+ACTIONS = ("create", "read", "update", "delete", "login", "logout", "execute")
+OUTCOMES = ("success", "failure")
+SOURCES = ("route", "service", "admin", "auth", "command")
 
 _UNSET: Any = object()
 
@@ -106,13 +107,23 @@ def write(record: dict[str, Any]) -> None:
     _logger.log(logging.getLevelName(record["level"]), record["message"], extra={"audit": record})
 
 
-def emit(event: str, *, on_commit: bool = False, **kwargs: Any) -> dict[str, Any]:
-    """Build and send one audit event; with on_commit, only once the transaction commits."""
-    record = build_event(event, **kwargs)
+def record_event(record: dict[str, Any], *, on_commit: bool = False, using: str | None = None) -> None:
+    """Store a built event in the current transaction, and send it to the sinks now or on commit.
+
+    The store's row shares the transaction it is written in: a change's row commits or rolls
+    back with the change. The other sinks hear of an `on_commit` event only once it commits.
+    """
+    store.insert(record)
     if on_commit:
-        transaction.on_commit(lambda: write(record))
+        transaction.on_commit(lambda: write(record), using=using)
     else:
         write(record)
+
+
+def emit(event: str, *, on_commit: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """Build, store and send one audit event; with on_commit, sinks hear of it once the transaction commits."""
+    record = build_event(event, **kwargs)
+    record_event(record, on_commit=on_commit)
     return record
 
 

@@ -23,13 +23,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db import models, transaction
+from django.db import models
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
 from audit import context
 from audit.diff import build_changes, meaningful_fields
-from audit.events import actor_of, build_event, write
+from audit.events import actor_of, build_event, record_event
 
 _KINDS = {"+": ("create", "created"), "~": ("update", "updated"), "-": ("delete", "deleted")}
 
@@ -183,4 +183,4 @@ def history_to_stream(
         prev = history_instance.prev_record  # only for an instance not loaded from the database
     record = change_event(instance, history_instance.history_type, history_user, prev)
     if record is not None:
-        transaction.on_commit(lambda: write(record), using=using)
+        record_event(record, on_commit=True, using=using)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from audit import context
+from audit import context, sealer
 
 
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        sealer.ensure_started()  # a serving process seals its store in the background
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         ctx = context.context_for(request)

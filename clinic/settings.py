@@ -205,6 +205,10 @@ AUDIT_CONSOLE = env_str("AUDIT_CONSOLE", "text" if DEBUG else "json")  # text | 
 AUDIT_SENSITIVE_FIELDS = env_list("AUDIT_SENSITIVE_FIELDS", ["phone", "address"])
 AUDIT_MAX_VALUE_CHARS = env_int("AUDIT_MAX_VALUE_CHARS", 2000, minimum=64)
 AUDIT_SINKS_ENABLED = env_bool("AUDIT_SINKS_ENABLED", True)
+# The event store (audit.AuditEvent) and its hash chain: docs/audit-store.md.
+AUDIT_STORE = env_bool("AUDIT_STORE", True)
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")  # empty: derived from SECRET_KEY
+AUDIT_SEAL_INTERVAL = env_float("AUDIT_SEAL_INTERVAL", 5.0)  # seconds between sealing passes; 0: off
 
 LOGBULL_HOST = env_str("LOGBULL_HOST")
 LOGBULL_PROJECT_ID = env_str("LOGBULL_PROJECT_ID")

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
-from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
+from audit.admin import PatientTrailLink, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
 from consultations.services.prescriptions import prescription_create, prescription_update
@@ -51,13 +51,16 @@ class DispenseInline(ReadOnlyInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(ServiceAdmin):
+class VisitAdmin(PatientTrailLink, ServiceAdmin):
     list_display = ("token_number", "patient", "camp", "status", "counselling", "registered_at")
     list_filter = ("camp", "status", "counselling")
     search_fields = ("patient__book_no", "patient__name", "patient__phone")
     raw_id_fields = ("patient",)
     list_select_related = ("patient", "camp")
     inlines = (VitalsInline, QueueEntryInline, ConsultationInline)
+
+    def trail_patient_id(self, object_id: int) -> int | None:
+        return Visit.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts.permissions import user_of
-from audit.admin import ReadOnlyInline, ServiceAdmin
+from audit.admin import PatientTrailLink, ReadOnlyInline, ServiceAdmin
+from audit.trail_admin import register_search
 from patients import services
 from patients.models import Patient, Visit, Vitals
 
@@ -17,12 +19,15 @@ class VisitInline(ReadOnlyInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(ServiceAdmin):
+class PatientAdmin(PatientTrailLink, ServiceAdmin):
     list_display = ("book_no", "name", "age_years", "sex", "area", "phone")
     list_filter = ("sex",)
     search_fields = ("book_no", "name", "phone", "area")
     fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address")
     inlines = (VisitInline,)
+
+    def trail_patient_id(self, object_id: int) -> int | None:
+        return object_id
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         return services.patient_create(by=user_of(request), **form.cleaned_data)
@@ -50,3 +55,14 @@ class VitalsAdmin(ServiceAdmin):
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
         return services.vitals_correct(by=user_of(request), vitals_id=obj.pk, **changes)
+
+
+def _book_number(term: str) -> Q | None:
+    """An audit search term that is a book number finds that patient's trail (one query)."""
+    found = Patient.objects.filter(book_no=services.normalize_book_no(term)).values_list("pk", flat=True).first()
+    if found is None:
+        return None
+    return Q(patient_id=found) | Q(target_type="patient", target_id=str(found))
+
+
+register_search(_book_number)

@@ -27,3 +27,6 @@ from clinic.settings import *  # noqa: E402,F403
 
 # MD5 for speed in-process; PBKDF2 for users that app servers started by tests must verify.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+# Sealing runs when a test asks (manage.py audit_seal, audit.chain.seal_pending), not in the background.
+AUDIT_SEAL_INTERVAL = 0

@@ -16,7 +16,7 @@ from audit.sanitize import is_secret_key, mask, scrub
 KEYS = {"event_id", "timestamp", "level", "event", "action", "outcome", "actor", "request", "source", "message"}
 
 
-def test_an_event_outside_a_request_is_a_command_event(audit):
+def test_an_event_outside_a_request_is_a_command_event(db, audit):
     record = events.emit("camp.closed", action="update", target={"type": "camp", "id": 3}, scope={"camp_id": 3})
     assert set(record) >= KEYS
     assert record["request"] is None and record["actor"] is None
@@ -40,7 +40,7 @@ def test_unknown_action_or_source_is_a_programming_error():
         events.build_event("x.y", action="read", source="elsewhere")
 
 
-def test_one_event_reaches_every_sink_with_the_same_keys(audit, audit_file, settings):
+def test_one_event_reaches_every_sink_with_the_same_keys(db, audit, audit_file, settings):
     """console (JSON), the JSONL file and LogBull receive the same event."""
     console = io.StringIO()
     handler = logging.StreamHandler(console)
@@ -65,6 +65,16 @@ def test_one_event_reaches_every_sink_with_the_same_keys(audit, audit_file, sett
     assert len(from_logbull) == 1
     assert from_logbull[0]["fields"] == record
     assert from_logbull[0]["level"] == "INFO" and from_logbull[0]["message"] == record["message"]
+    from audit.models import AuditEvent  # the fourth sink: the store holds the same JSON
+
+    stored = AuditEvent.objects.get(event_id=record["event_id"])
+    assert stored.payload() == record
+    assert (stored.event, stored.patient_id, stored.target_type, stored.target_id) == (
+        "patient.viewed",
+        9,
+        "patient",
+        "9",
+    )
 
 
 def test_text_console_is_one_readable_line_per_event():

@@ -1,0 +1,83 @@
+"""The event store auditors query: every audit event, append-only, sealed by a hash chain.
+
+`AuditEvent` holds each event's canonical JSON (`data`, exactly what the seal hashes)
+beside indexed columns an auditor filters on. `AuditSeal` chains the events in the order
+they were sealed: `hash = HMAC-SHA256(key, prev_hash + data)` (audit/chain.py). Both
+tables are created by migration 0001 and refuse UPDATE and DELETE by triggers
+(migration 0002); the models are unmanaged so that no Django operation (a flush, a
+migration) ever deletes their rows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+
+from audit.events import ACTIONS, OUTCOMES, SOURCES
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    # Choices let admin filter without a DISTINCT over the whole store.
+    return [(value, value) for value in values]
+
+
+class AuditEvent(models.Model):
+    audit_type = "audit_event"  # reads of the store are events too
+
+    event_id = models.CharField(max_length=32, unique=True)
+    timestamp = models.DateTimeField()
+    event = models.CharField(max_length=100)
+    action = models.CharField(max_length=16, choices=_choices(ACTIONS))
+    outcome = models.CharField(max_length=16, choices=_choices(OUTCOMES))
+    reason = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=16, choices=_choices(SOURCES))
+    actor_id = models.BigIntegerField(null=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    patient_id = models.BigIntegerField(null=True)
+    visit_id = models.BigIntegerField(null=True)
+    camp_id = models.BigIntegerField(null=True)
+    data = models.TextField(help_text="the whole event, canonical JSON: what the seal hashes")
+
+    class Meta:
+        managed = False
+        db_table = "audit_auditevent"
+        ordering = ["-id"]
+        verbose_name = "audit event"
+        indexes = [
+            models.Index(fields=["timestamp"], name="audit_event_time"),
+            models.Index(fields=["patient_id", "timestamp"], name="audit_event_patient"),
+            models.Index(fields=["actor_id", "timestamp"], name="audit_event_actor"),
+            models.Index(fields=["actor_username", "timestamp"], name="audit_event_username"),
+            models.Index(fields=["target_type", "target_id", "timestamp"], name="audit_event_target"),
+            models.Index(fields=["visit_id"], name="audit_event_visit"),
+            models.Index(fields=["request_id"], name="audit_event_request"),
+            models.Index(fields=["event", "timestamp"], name="audit_event_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"
+
+    def payload(self) -> dict[str, Any]:
+        return dict(json.loads(self.data))
+
+
+class AuditSeal(models.Model):
+    seq = models.BigIntegerField(primary_key=True)
+    event_pk = models.BigIntegerField(unique=True, help_text="AuditEvent.id (not a foreign key: see audit_verify)")
+    event_id = models.CharField(max_length=32)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "audit_auditseal"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"seal {self.seq}"

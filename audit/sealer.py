@@ -1,0 +1,46 @@
+"""The background sealing pass of a serving process: every AUDIT_SEAL_INTERVAL seconds.
+
+Started by the request middleware when a process first serves, so management commands
+and tests never start it. Passes of several processes take turns through a database
+lock (audit.chain.seal_pending); a pass never runs on a request's thread, so its cost
+does not show in a request's latency. A failed pass is logged and tried again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.db import connections
+
+_logger = logging.getLogger(__name__)
+_started_in: int | None = None  # the process id that started the thread (a forked child starts its own)
+_lock = threading.Lock()
+
+
+def ensure_started() -> None:
+    global _started_in
+    interval: float = settings.AUDIT_SEAL_INTERVAL
+    if interval <= 0 or not settings.AUDIT_STORE or _started_in == os.getpid():
+        return
+    with _lock:
+        if _started_in == os.getpid():
+            return
+        _started_in = os.getpid()
+        threading.Thread(target=_run, args=(interval,), name="audit-sealer", daemon=True).start()
+
+
+def _run(interval: float) -> None:
+    from audit.chain import seal_pending
+
+    stop = threading.Event()
+    while not stop.wait(interval):
+        try:
+            while seal_pending().count:
+                pass
+        except Exception:
+            _logger.warning("audit sealing pass failed; it is tried again", exc_info=True)
+        finally:
+            connections.close_all()

@@ -1,0 +1,56 @@
+"""The fourth sink: every event as a row of `audit.AuditEvent`, in the transaction it happens in.
+
+Rows carry the same scrubbed event the other sinks receive, as canonical JSON (sorted
+keys, no spaces, ASCII), so the seal hashes exactly what is stored. `audit.sealed`
+checkpoints are not stored: they describe the store and leave the database on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+NOT_STORED = frozenset({"audit.sealed"})
+
+
+def canonical(record: dict[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The indexed columns of an event."""
+    actor = record.get("actor") or {}
+    request = record.get("request") or {}
+    target = record.get("target") or {}
+    return {
+        "event_id": record["event_id"],
+        "timestamp": datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")),
+        "event": record["event"][:100],
+        "action": record["action"],
+        "outcome": record["outcome"],
+        "reason": str(record.get("reason") or "")[:64],
+        "source": record["source"],
+        "actor_id": actor.get("id"),
+        "actor_username": str(actor.get("username") or "")[:150],
+        "request_id": str(request.get("id") or "")[:64],
+        "target_type": str(target.get("type") or "")[:40],
+        "target_id": "" if target.get("id") is None else str(target["id"])[:64],
+        "patient_id": _id(record.get("patient_id")),
+        "visit_id": _id(record.get("visit_id")),
+        "camp_id": _id(record.get("camp_id")),
+    }
+
+
+def _id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def insert(record: dict[str, Any]) -> None:
+    if not settings.AUDIT_STORE or record["event"] in NOT_STORED:
+        return
+    from audit.models import AuditEvent  # the app registry is ready by the time events flow
+
+    AuditEvent.objects.create(**columns(record), data=canonical(record))

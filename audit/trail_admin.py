@@ -1,0 +1,205 @@
+"""The auditors' screens in Django admin: the event store, read-only for everyone.
+
+- Audit events: the list (time, actor, event, outcome, patient, target, request id),
+  filters by action, outcome, source, event family and date, search by request id,
+  username or book number (apps register how a term names a patient), a detail page
+  with the whole event and whether its seal verifies, and a streamed CSV export of the
+  filtered list that is itself an event (`audit.exported`).
+- A patient's trail: `?patient=<id>` lists every event about that patient in time
+  order, reads and refusals included (an event whose target is the patient belongs to
+  it even without `patient_id`). Patient and visit pages link to it.
+
+Every page runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from audit.admin import AuditedReadsAdmin
+from audit.chain import GENESIS, chain_key, seal_hash
+from audit.events import emit
+from audit.models import AuditEvent, AuditSeal
+
+# Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
+SEARCH_RESOLVERS: list[Callable[[str], Q | None]] = []
+EXPORT_COLUMNS = (
+    "timestamp",
+    "event_id",
+    "event",
+    "action",
+    "outcome",
+    "reason",
+    "source",
+    "actor_id",
+    "actor_username",
+    "request_id",
+    "target_type",
+    "target_id",
+    "patient_id",
+    "visit_id",
+    "camp_id",
+)
+FAMILIES = ("auth", "user", "patient", "visit", "vitals", "queue", "consultation", "prescription", "stock", "medicine")
+
+
+def register_search(resolver: Callable[[str], Q | None]) -> None:
+    SEARCH_RESOLVERS.append(resolver)
+
+
+def patient_trail(patient_id: int) -> Q:
+    """Every event about a patient: those that name it, and those whose target it is."""
+    return Q(patient_id=patient_id) | Q(target_type="patient", target_id=str(patient_id))
+
+
+def trail_url(patient_id: int) -> str:
+    return f"{reverse('admin:audit_auditevent_changelist')}?patient={patient_id}"
+
+
+class PatientFilter(admin.SimpleListFilter):
+    title = "patient"
+    parameter_name = "patient"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, f"patient {value}")] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(patient_trail(int(value)))
+
+
+class FamilyFilter(admin.SimpleListFilter):
+    title = "event"
+    parameter_name = "family"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(family, f"{family}.*") for family in FAMILIES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(event__startswith=f"{value}.") if value else queryset
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AuditedReadsAdmin):
+    list_display = ("timestamp", "actor_username", "event", "outcome", "patient", "target", "request_id")
+    list_filter = (PatientFilter, "action", "outcome", "source", FamilyFilter, ("timestamp", admin.DateFieldListFilter))
+    search_fields = ("request_id",)  # exact request id, username or book number: get_search_results
+    search_help_text = "A request id, a username or a patient's book number."
+    show_full_result_count = False  # no second COUNT(*) over the whole store
+    list_per_page = 100
+    change_list_template = "admin/audit/auditevent/change_list.html"
+    readonly_fields = (
+        "timestamp",
+        "event",
+        "action",
+        "outcome",
+        "reason",
+        "source",
+        "actor_username",
+        "request_id",
+        "seal",
+        "whole_event",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # A patient's trail reads in time order; the whole store newest first.
+        return ["timestamp", "id"] if request.GET.get("patient") else ["-id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        wanted = Q(request_id=term) | Q(actor_username=term)
+        for resolver in SEARCH_RESOLVERS:
+            found = resolver(term)
+            if found is not None:
+                wanted |= found
+        return queryset.filter(wanted), False
+
+    @admin.display(description="patient")
+    def patient(self, event: AuditEvent) -> Any:
+        if event.patient_id is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', trail_url(event.patient_id), event.patient_id)
+
+    @admin.display(description="target")
+    def target(self, event: AuditEvent) -> str:
+        return f"{event.target_type} {event.target_id}".strip() or "-"
+
+    @admin.display(description="the whole event")
+    def whole_event(self, event: AuditEvent) -> Any:
+        return format_html("<pre>{}</pre>", json.dumps(event.payload(), indent=2, sort_keys=True))
+
+    @admin.display(description="seal")
+    def seal(self, event: AuditEvent) -> Any:
+        seal = AuditSeal.objects.filter(event_pk=event.pk).first()
+        if seal is None:
+            return "not sealed yet (sealing runs every few seconds)"
+        previous = AuditSeal.objects.filter(seq=seal.seq - 1).values_list("hash", flat=True).first()
+        linked = seal.prev_hash == (previous if seal.seq > 1 else GENESIS)
+        verified = linked and seal_hash(chain_key(), seal.prev_hash, event.data) == seal.hash
+        mark = "verified" if verified else "DOES NOT VERIFY"
+        return format_html("seq {} &middot; {} &middot; <strong>{}</strong>", seal.seq, seal.hash, mark)
+
+    # --- export -----------------------------------------------------------------------------
+    def get_urls(self) -> list[URLPattern]:
+        export = path("export/", self.admin_site.admin_view(self.export_view), name="audit_auditevent_export")
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = self.get_changelist_instance(request).get_queryset(request)
+        count = rows.count()
+        filters = {k: v for k, v in request.GET.items()}
+        emit(
+            "audit.exported",
+            action="read",
+            source="admin",
+            details={"filters": filters, "count": count},
+            message=f"exported {count} audit events as CSV",
+        )
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: QuerySet[Any]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for row in rows.values_list(*EXPORT_COLUMNS).iterator(chunk_size=2000):
+        yield writer.writerow(row)
