@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install bench bench-venv
+.PHONY: run test lint install bench bench-venv camp
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,18 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_dev_admin
 	DJANGO_DEBUG=1 AUDIT_CONSOLE=off $(PY) manage.py seed_demo
 	@echo "Open http://$(HOST):$(PORT)/admin/ and http://$(HOST):$(PORT)/api/v1/docs/"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 MEDCAMP_ALL_INTERFACES=$(if $(filter 0.0.0.0,$(HOST)),1,0) $(PY) manage.py runserver $(HOST):$(PORT)
+
+## A camp on one laptop: production-like (gunicorn, WhiteNoise, SQLite in WAL) on every interface.
+CAMP_ENV = DJANGO_DEBUG=0 MEDCAMP_ALL_INTERFACES=1 SECRET_KEY="$$(cat var/secret-key)"
+camp: $(STAMP) var/secret-key
+	$(CAMP_ENV) $(PY) manage.py migrate --noinput
+	$(CAMP_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	@$(CAMP_ENV) $(PY) -c "from core.net import own_addresses; print('Open on a phone on this network:'); [print(f'  http://{a}:$(PORT)/admin/') for a in own_addresses()]"
+	$(CAMP_ENV) $(VENV)/bin/gunicorn clinic.wsgi -b 0.0.0.0:$(PORT) -w 1 --threads 8 --graceful-timeout 30
+
+var/secret-key:
+	mkdir -p var && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 ## Install what the tests need and run the whole suite.
 test: $(STAMP)

@@ -39,6 +39,13 @@ class User(AuditedModel, AbstractUser):
             self.__dict__["_role_names"] = cached
         return list(cached)
 
+    def check_password(self, raw_password: str) -> bool:
+        """Django's check; a hash it upgrades on the way is saved as a rehash, not a password change."""
+        from accounts.signals import password_rehash
+
+        with password_rehash(self):
+            return super().check_password(raw_password)
+
     def has_role(self, *roles: str) -> bool:
         return bool(set(roles) & set(self.role_names()))
 

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -54,9 +56,21 @@ class SessionsEnd:
 
     user: User
     password_changed: bool
+    rehash: bool  # the same password under a newer hasher (Django upgrades it at sign-in)
 
 
 _ending: ContextVar[tuple[SessionsEnd, ...]] = ContextVar("medcamp_sessions_end", default=())
+_rehashing: ContextVar[tuple[User, ...]] = ContextVar("medcamp_rehashing", default=())
+
+
+@contextmanager
+def password_rehash(user: User) -> Iterator[None]:
+    """Saves of `user` inside this block only store a new hash of the password it already has."""
+    token = _rehashing.set((*_rehashing.get(), user))
+    try:
+        yield
+    finally:
+        _rehashing.reset(token)
 
 
 def before_user_save(sender: Any, instance: User, **kwargs: Any) -> None:
@@ -66,7 +80,8 @@ def before_user_save(sender: Any, instance: User, **kwargs: Any) -> None:
     password_changed = loaded.get("password") != instance.password
     deactivated = bool(loaded.get("is_active")) and not instance.is_active
     if password_changed or deactivated:
-        _ending.set((*_ending.get(), SessionsEnd(instance, password_changed)))
+        rehash = any(user is instance for user in _rehashing.get())
+        _ending.set((*_ending.get(), SessionsEnd(instance, password_changed, rehash)))
 
 
 def after_user_save(sender: Any, instance: User, **kwargs: Any) -> None:
@@ -76,15 +91,21 @@ def after_user_save(sender: Any, instance: User, **kwargs: Any) -> None:
         return
     _ending.set(tuple(end for end in pending if end.user is not instance))
     revoked = revoke_refresh_tokens(instance)
-    if any(end.password_changed for end in mine):
-        emit(
-            "user.password_changed",
-            action="update",
-            target=target_of(instance),
-            details={"refresh_tokens_revoked": revoked},
-            message=f"the password of {instance.get_username()} changed; {revoked} refresh tokens revoked",
-            on_commit=True,
-        )
+    changed = [end for end in mine if end.password_changed]
+    if not changed:
+        return
+    # A rehash ends earlier tokens too (they carry the old hash's version), so it is logged, as what it is.
+    event, what = (
+        ("user.password_rehashed", "was rehashed") if changed[-1].rehash else ("user.password_changed", "changed")
+    )
+    emit(
+        event,
+        action="update",
+        target=target_of(instance),
+        details={"refresh_tokens_revoked": revoked},
+        message=f"the password of {instance.get_username()} {what}; {revoked} refresh tokens revoked",
+        on_commit=True,
+    )
 
 
 def revoke_refresh_tokens(user: User) -> int:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as s
 from rest_framework import status
 from rest_framework.decorators import action
@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from accounts import selectors, services
 from accounts.models import User
 from accounts.permissions import user_of
-from accounts.roles import ADMIN, AUDITOR, EVERYONE
+from accounts.roles import ADMIN, ALL_ROLES, AUDITOR, EVERYONE
 from accounts.serializers import (
     LoginSerializer,
     LogoutSerializer,
@@ -186,7 +186,10 @@ class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
         user = services.user_assign_role(by=user_of(request), user=self.get_object(), role=role)
         return Response(UserSerializer(user).data)
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("role", str, OpenApiParameter.PATH, enum=list(ALL_ROLES))],
+        responses=UserSerializer,
+    )
     @action(detail=True, methods=["delete"], url_path=r"roles/(?P<role>[^/.]+)", audit_resource="user_role")
     def remove_role(self, request: Request, pk: int, role: str) -> Response:
         user = services.user_remove_role(by=user_of(request), user=self.get_object(), role=role)

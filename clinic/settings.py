@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -24,9 +25,16 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# Serving on all interfaces (a camp laptop on a hotspot): phones reach it by its own addresses.
+SERVE_ALL_INTERFACES = env_bool("MEDCAMP_ALL_INTERFACES", False)
+if SERVE_ALL_INTERFACES:
+    from core.net import own_addresses
+
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, *own_addresses()]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -125,15 +133,27 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# The camps' local time: admin shows it, and "today" (is a batch expired?) is the camp's date.
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")
+try:
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"TIME_ZONE must be an IANA time zone such as Asia/Kolkata, got {TIME_ZONE!r}") from None
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# In production, collectstatic writes hashed names that WhiteNoise serves with a year-long,
+# immutable cache; development and tests serve the apps' files as they are.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not (DEBUG or TESTING))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 # Serve static files straight from the apps in development and tests (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
@@ -141,6 +161,24 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = trust REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# HTTPS (the programme server, behind a TLS proxy): docs/deployment.md lists the values.
+# A camp laptop on a hotspot serves plain HTTP and leaves these off.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):  # the proxy sets X-Forwarded-Proto; only then trust it
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Argon2 first; a user whose hash is older is upgraded when they next sign in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AuditedJWTAuthentication"],
@@ -190,6 +228,7 @@ SPECTACULAR_SETTINGS = {
         "PrescriptionStatusEnum": "consultations.models.Prescription.Status",
         "CounsellingEnum": "consultations.models.Consultation.Counselling",
         "RoleEnum": "accounts.roles.ALL_ROLES",
+        "HealthStatusEnum": ["ok", "unavailable"],
     },
 }
 
@@ -221,6 +260,8 @@ LOGBULL_QUEUE_SIZE = env_int("LOGBULL_QUEUE_SIZE", 10000, minimum=10)
 LOGBULL_FLUSH_INTERVAL = env_float("LOGBULL_FLUSH_INTERVAL", 1.0)
 LOGBULL_MAX_BACKOFF = env_float("LOGBULL_MAX_BACKOFF", 60.0)
 LOGBULL_EXIT_TIMEOUT = env_float("LOGBULL_EXIT_TIMEOUT", 5.0)
+# GET health/ answers 503 when the LogBull spool's disk has less free space than this.
+HEALTH_MIN_FREE_MB = env_int("HEALTH_MIN_FREE_MB", 100, minimum=0)
 
 from audit.logging_config import build_logging  # noqa: E402  (needs the settings above)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import User
 from camps.models import MedicalCamp
@@ -47,7 +48,7 @@ class CampFactory(factory.django.DjangoModelFactory):
         model = MedicalCamp
 
     name = factory.Sequence(lambda n: f"{AREAS[n % len(AREAS)]} Health Camp #{n + 1}")
-    date = factory.LazyFunction(lambda: _dt.date.today())
+    date = factory.LazyFunction(lambda: timezone.localdate())
     location = factory.LazyAttribute(lambda c: f"Government School, {c.name.split()[0]}")
     expected_patients = 200
     status = MedicalCamp.Status.ACTIVE
@@ -128,7 +129,7 @@ class StockBatchFactory(factory.django.DjangoModelFactory):
 
     medicine = factory.SubFactory(MedicineFactory)
     batch_no = factory.Sequence(lambda n: f"B{2026}{n:04d}")
-    expiry_date = factory.LazyFunction(lambda: _dt.date.today() + _dt.timedelta(days=365))
+    expiry_date = factory.LazyFunction(lambda: timezone.localdate() + _dt.timedelta(days=365))
     quantity_received = 500
     quantity_on_hand = factory.LazyAttribute(lambda b: b.quantity_received)
 

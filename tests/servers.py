@@ -37,6 +37,7 @@ def app_env(database: str, work: Path, **extra: str) -> dict[str, str]:
             "AUDIT_LOG_FILE": str(work / "audit.jsonl"),
             "AUDIT_CONSOLE": "off",
             "LOGBULL_SPOOL_DIR": str(work / "spool"),
+            "STATIC_MANIFEST": "0",  # no collectstatic for test servers
         }
     )
     env.update(extra)
@@ -60,14 +61,15 @@ class Server:
             self.process.kill()
 
 
-def start(env: dict[str, str], workers: int = 1) -> Server:
-    """A gunicorn on a free loopback port; returns once /api/v1/health/ answers."""
+def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1") -> Server:
+    """A gunicorn on a free port (of loopback, or of every interface with bind="0.0.0.0"); returns once
+    /api/v1/health/ answers on loopback."""
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
         "clinic.wsgi",
         "-b",
-        f"127.0.0.1:{port}",
+        f"{bind}:{port}",
         "-w",
         str(workers),
         "--timeout",

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client, TestCase
+from django.utils import timezone
 
 from consultations.models import Consultation, Prescription, QueueEntry
 from pharmacy.models import StockBatch
@@ -104,7 +105,7 @@ def test_stock_never_goes_below_zero_through_admin(audit):
 def test_a_pharmacist_receives_stock_in_admin(audit):
     client, _ = login("pharmacist")
     medicine = MedicineFactory()
-    expiry = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    expiry = (timezone.localdate() + dt.timedelta(days=300)).isoformat()
     post(
         client,
         "/admin/pharmacy/stockbatch/add/",

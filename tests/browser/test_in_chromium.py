@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 from consultations.models import Consultation, QueueEntry
 from patients import services as patient_services
@@ -41,7 +42,7 @@ def test_a_pharmacist_receives_stock(page, live_server, audit):
     page.goto(f"{live_server.url}/admin/pharmacy/stockbatch/add/")
     page.select_option("#id_medicine", str(medicine.pk))
     page.fill("#id_batch_no", "ctz-2291")
-    page.fill("#id_expiry_date", (dt.date.today() + dt.timedelta(days=400)).isoformat())
+    page.fill("#id_expiry_date", (timezone.localdate() + dt.timedelta(days=400)).isoformat())
     page.fill("#id_quantity_received", "250")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from consultations.services.pickup import Item, visit_dispense
@@ -18,7 +19,7 @@ from pharmacy.services import InsufficientStock
 from tests.conftest import require_postgres
 from tests.factories import MedicineFactory, StockBatchFactory, UserFactory, VisitFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def consulted_visit(doctor, *lines, camp=None):

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.errors import Conflict, DomainError
 from pharmacy import services
@@ -13,7 +14,7 @@ from pharmacy.models import Medicine, StockBatch, StockMovement
 from tests.conftest import require_postgres
 from tests.factories import MedicineFactory, StockBatchFactory, UserFactory
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 PARA = {"name": "Paracetamol", "type": "tablet", "formulation": "500 mg", "unit": "tablet", "reorder_level": 100}
 
 
