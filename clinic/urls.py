@@ -30,5 +30,6 @@ handler404 = "clinic.errors.handler404"
 handler500 = "clinic.errors.handler500"
 
 admin.site.site_header = "MedCamp"
+admin.site.index_template = "admin/medcamp_index.html"  # the camp day at a glance (consultations)
 admin.site.site_title = "MedCamp"
 admin.site.index_title = "Camp records"

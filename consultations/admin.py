@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import ForeignKey, QuerySet
-from django.http import HttpRequest
+from django.db.models import Case, ForeignKey, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -12,12 +14,14 @@ from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from audit.admin import PatientTrailLink, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
+from consultations import admin_pages
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
-from consultations.services.prescriptions import prescription_create, prescription_update
+from consultations.services.prescriptions import prescription_create, prescription_delete, prescription_update
 from consultations.services.queue import queue_assign, queue_update
 from patients.models import Visit, Vitals
 from patients.services import visit_register, visit_set_status
+from pharmacy.models import Medicine
 
 
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
@@ -50,10 +54,21 @@ class DispenseInline(ReadOnlyInline):
     fields = ("movement", "quantity", "dispensed_by", "dispensed_at")
 
 
+class PickupFilter(admin.SimpleListFilter):
+    title = "pickup"
+    parameter_name = "pickup"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("waiting", "Waiting for pickup")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(status=Visit.Status.CONSULTED) if self.value() == "waiting" else queryset
+
+
 @admin.register(Visit)
 class VisitAdmin(PatientTrailLink, ServiceAdmin):
-    list_display = ("token_number", "patient", "camp", "status", "counselling", "registered_at")
-    list_filter = ("camp", "status", "counselling")
+    list_display = ("token_number", "patient", "camp", "status", "counselling", "registered_at", "pickup")
+    list_filter = (PickupFilter, "camp", "status", "counselling")
     search_fields = ("patient__book_no", "patient__name", "patient__phone")
     raw_id_fields = ("patient",)
     list_select_related = ("patient", "camp")
@@ -61,6 +76,39 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
 
     def trail_patient_id(self, object_id: int) -> int | None:
         return Visit.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+
+    @admin.display(description="pickup")
+    def pickup(self, visit: Visit) -> SafeString:
+        url = reverse("admin:patients_visit_pickup", args=[visit.pk])
+        return format_html('<a href="{}" class="pickup-link">{}</a>', url, "Pickup")
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("desk/", view(lambda r: admin_pages.desk(self, r)), name="patients_visit_desk"),
+            path(
+                "<int:visit_id>/pickup/",
+                view(lambda r, visit_id: admin_pages.pickup_page(self, r, visit_id)),
+                name="patients_visit_pickup",
+            ),
+            path(
+                "<int:visit_id>/slip/",
+                view(lambda r, visit_id: admin_pages.slip_page(self, r, visit_id)),
+                name="patients_visit_slip",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        links = []
+        if object_id.isdigit():
+            links = [
+                ("Pickup", reverse("admin:patients_visit_pickup", args=[object_id]), "pickup-link"),
+                ("Printable slip", reverse("admin:patients_visit_slip", args=[object_id]), "slip-link"),
+            ]
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "object_links": links})
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -106,10 +154,41 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
         return visit_set_status(by=user_of(request), visit_id=obj.pk, status=changes["status"])
 
 
+class MyQueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "mine"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("1", "My open queue")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() != "1":
+            return queryset
+        return queryset.filter(doctor=request.user, status__in=QueueEntry.OPEN)
+
+
+class DoctorFilter(admin.SimpleListFilter):
+    title = "doctor"
+    parameter_name = "doctor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        doctors = User.objects.filter(groups__name=DOCTOR).order_by("username")
+        return [(str(d.pk), d.display_name()) for d in doctors]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(doctor_id=int(value)) if value and value.isdigit() else queryset
+
+
+_RANK = Case(
+    *[When(priority=p, then=Value(rank)) for p, rank in QueueEntry.PRIORITY_RANK.items()], output_field=IntegerField()
+)
+
+
 @admin.register(QueueEntry)
 class QueueEntryAdmin(ServiceAdmin):
-    list_display = ("id", "token", "patient", "doctor", "priority", "status", "queued_at")
-    list_filter = ("status", "priority", "doctor", "visit__camp")
+    list_display = ("token", "patient", "doctor", "priority", "status", "queued_at", "next_step")
+    list_filter = (MyQueueFilter, "status", "priority", DoctorFilter, "visit__camp")
     search_fields = ("visit__patient__book_no", "visit__patient__name")
     raw_id_fields = ("visit",)
     list_select_related = ("visit__patient", "doctor")
@@ -123,6 +202,42 @@ class QueueEntryAdmin(ServiceAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         _doctors_only(db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QueueEntry]:
+        opened = Consultation.objects.filter(queue_entry=OuterRef("pk")).values("pk")[:1]
+        # Annotated before ordering: the ordering of a doctor's queue uses the rank.
+        entries = QueueEntry.objects.annotate(rank=_RANK, consultation_id=Subquery(opened))
+        return entries.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # A doctor's queue: emergency, urgent, normal, then arrival.
+        return ["rank", "queued_at", "id"] if request.GET.get("mine") == "1" else ["-id"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        user = request.user
+        if not request.GET and user.has_role(DOCTOR) and not user.has_role(ADMIN):  # type: ignore[union-attr]
+            return HttpResponseRedirect(f"{request.path}?mine=1")  # a doctor's queue opens on their own
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self) -> list[URLPattern]:
+        start = path(
+            "<int:entry_id>/start/",
+            self.admin_site.admin_view(admin_pages.start),
+            name="consultations_queueentry_start",
+        )
+        return [start, *super().get_urls()]
+
+    @admin.display(description="")
+    def next_step(self, entry: Any) -> SafeString | str:
+        if entry.consultation_id:
+            url = reverse("admin:consultations_consultation_change", args=[entry.consultation_id])
+            return format_html('<a href="{}" class="open-consultation">Open consultation</a>', url)
+        if entry.status == QueueEntry.Status.WAITING:
+            url = reverse("admin:consultations_queueentry_start", args=[entry.pk])
+            return format_html(
+                '<button type="submit" form="queue-action" formaction="{}" class="start">Start</button>', url
+            )
+        return ""
 
     @admin.display(description="token")
     def token(self, entry: QueueEntry) -> int:
@@ -145,6 +260,39 @@ class QueueEntryAdmin(ServiceAdmin):
         return queue_update(by=user_of(request), entry_id=obj.pk, **changes)
 
 
+class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
+    time_slots = forms.MultipleChoiceField(
+        choices=Prescription.Slot.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Prescription
+        fields = ("medicine", "quantity", "days", "time_slots", "instructions")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        medicine = self.fields["medicine"]
+        assert isinstance(medicine, forms.ModelChoiceField)
+        medicine.queryset = Medicine.objects.filter(active=True).order_by("name", "formulation")
+
+    def clean_time_slots(self) -> list[str]:
+        order = [slot.value for slot in Prescription.Slot]
+        return sorted(self.cleaned_data["time_slots"], key=order.index)
+
+
+class PrescriptionEditInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The doctor writes, changes (a new medicine replaces) and withdraws prescriptions here."""
+
+    model = Prescription
+    form = PrescriptionForm
+    extra = 1
+    verbose_name_plural = "prescriptions (active)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Prescription]:
+        active = Prescription.Status.ACTIVE
+        return super().get_queryset(request).filter(status=active, quantity_dispensed=0).select_related("medicine")
+
+
 CLINICAL = ("chief_complaint", "diagnosis", "advice")
 COUNSELLING = ("counselling_status", "counselling_notes")
 
@@ -160,7 +308,51 @@ class ConsultationAdmin(ServiceAdmin):
     search_fields = ("visit__patient__book_no", "visit__patient__name")
     raw_id_fields = ("queue_entry",)
     list_select_related = ("visit", "doctor")
-    inlines = (PrescriptionInline,)
+    inlines = (PrescriptionEditInline,)  # replaced and withdrawn ones: the visit's page and History
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(admin_pages.complete)
+        return [
+            path("<int:consultation_id>/complete/", view, name="consultations_consultation_complete"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        entry = QueueEntry.objects.filter(consultation__pk=int(object_id)).first() if object_id.isdigit() else None
+        if (
+            entry is not None
+            and entry.status == QueueEntry.Status.IN_CONSULTATION
+            and self.has_change_permission(request)
+        ):
+            extra["complete_url"] = reverse("admin:consultations_consultation_complete", args=[object_id])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Prescription:
+            return super().save_formset(request, form, formset, change)
+        by, consultation = user_of(request), form.instance
+        # What Django's change message reads from a saved formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if row in formset.deleted_forms:
+                if row.instance.pk:
+                    withdrawn = prescription_delete(by=by, prescription_id=row.instance.pk)
+                    formset.deleted_objects.append(withdrawn)
+            elif row.has_changed() and row.instance.pk is None:
+                data = {k: v for k, v in row.cleaned_data.items() if k in PrescriptionForm.Meta.fields}
+                medicine = data.pop("medicine")
+                written = prescription_create(by=by, consultation_id=consultation.pk, medicine_id=medicine.pk, **data)
+                formset.new_objects.append(written)
+            elif row.has_changed():
+                changes = {k: row.cleaned_data[k] for k in row.changed_data if k in PrescriptionForm.Meta.fields}
+                if "medicine" in changes:
+                    changes["medicine"] = changes["medicine"].pk
+                changed = prescription_update(by=by, prescription_id=row.instance.pk, **changes)
+                formset.changed_objects.append((changed, list(changes)))
+        return None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
         return super().get_queryset(request).select_related("visit", "doctor")

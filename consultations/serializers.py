@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
-from core.serializers import NonEmptyUpdate
+from core.serializers import NonEmptyUpdate, id_field
 from patients.serializers import VisitSerializer, VitalsSerializer
 
 
@@ -46,8 +46,8 @@ class QueueEntrySerializer(serializers.ModelSerializer[QueueEntry]):
 
 
 class QueueAssignSerializer(serializers.Serializer[Any]):
-    visit = serializers.IntegerField(min_value=1)
-    doctor = serializers.IntegerField(min_value=1)
+    visit = id_field()
+    doctor = id_field()
     priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, default=QueueEntry.Priority.NORMAL)
 
 
@@ -71,7 +71,7 @@ class PrescriptionSerializer(serializers.ModelSerializer[Prescription]):
     time_slots = serializers.ListField(
         child=serializers.ChoiceField(choices=Prescription.Slot.choices), required=False, max_length=3
     )
-    medicine = serializers.IntegerField(source="medicine_id", min_value=1)
+    medicine = id_field(source="medicine_id")
 
     class Meta:
         model = Prescription
@@ -157,7 +157,7 @@ class ClinicalFieldsSerializer(serializers.Serializer[Any]):
 
 
 class ConsultationOpenSerializer(ClinicalFieldsSerializer):
-    queue_entry = serializers.IntegerField(min_value=1)
+    queue_entry = id_field()
 
 
 class ConsultationUpdateSerializer(NonEmptyUpdate, ClinicalFieldsSerializer):
@@ -199,7 +199,7 @@ class VisitFullSerializer(VisitSerializer):
 
 
 class DispenseItemSerializer(serializers.Serializer[Any]):
-    prescription = serializers.IntegerField(min_value=1)
+    prescription = id_field()
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
 
 

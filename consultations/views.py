@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +10,6 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, PHARMACIST, VOLUNTEER
-from audit.events import emit
 from audit.viewsets import AuditedReads, AuditedRetrieve
 from consultations import selectors
 from consultations.models import Consultation, Prescription, QueueEntry
@@ -209,9 +206,8 @@ class VisitViewSet(AuditedRetrieve, ViewSet):
         items = [pickup.Item(**item) for item in valid(DispenseRequestSerializer, request)["items"]]
         by = user_of(request)
         done = pickup.visit_dispense(by=by, visit_id=pk, items=items)
-        visit, lines = done.visit, [s.as_event() for s in done.served]
-        _picked_up(by.username, visit, lines, done.units)
-        return Response({"visit": visit.pk, "visit_status": visit.status, "served": lines})
+        lines = pickup.log_pickup(by, done, source="route")
+        return Response({"visit": done.visit.pk, "visit_status": done.visit.status, "served": lines})
 
     @extend_schema(responses=PickupLineSerializer(many=True))
     @action(detail=True, methods=["get"], audit_resource="pickup")
@@ -221,15 +217,3 @@ class VisitViewSet(AuditedRetrieve, ViewSet):
         message = f"viewed the pickup of visit {pk}"
         self.audit_read(visit, event="pickup_viewed", details={"count": len(lines)}, message=message)
         return Response(lines)
-
-
-def _picked_up(username: str, visit: Visit, lines: list[dict[str, Any]], units: int) -> None:
-    emit(
-        "visit.picked_up",
-        action="execute",
-        source="route",
-        target={"type": "visit", "id": visit.pk},
-        scope=visit.audit_scope(),
-        details={"items": lines, "units": units, "visit_status": visit.status},
-        message=f"{username} dispensed {units} units in {len(lines)} items for token {visit.token_number}",
-    )

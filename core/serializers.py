@@ -16,3 +16,12 @@ class NonEmptyUpdate:
         if not attrs:
             raise serializers.ValidationError(self.empty_message)
         return super().validate(attrs)  # type: ignore[misc, no-any-return]
+
+
+# The largest id either database stores (a signed 64-bit integer): a larger one is a 400, not a crash.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id in a request body: a whole number the database can hold."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)

@@ -9,9 +9,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import GenericViewSet
 
 from core.errors import DomainError, NotFound
-
-# The largest id either database stores (a signed 64-bit integer); a larger one names no record.
-MAX_ID = 2**63 - 1
+from core.serializers import MAX_ID
 
 
 def valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
-from core.serializers import NonEmptyUpdate
+from core.serializers import NonEmptyUpdate, id_field
 from patients.models import OPTIONAL_VITALS, VITAL_RANGES, Patient, Visit, Vitals
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class PatientUpdateSerializer(NonEmptyUpdate, PatientSerializer):
 
 
 class VisitRegisterSerializer(serializers.Serializer[Any]):
-    camp = serializers.IntegerField(min_value=1)
+    camp = id_field()
 
 
 class CampBriefSerializer(serializers.ModelSerializer[MedicalCamp]):

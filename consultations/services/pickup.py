@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from audit.events import emit
 from audit.history import audited_save
 from consultations.models import Dispense, Prescription
 from consultations.services.prescriptions import prescription_details
@@ -147,3 +148,18 @@ def _move_visit_on(by: User | None, visit: Visit) -> None:
     outstanding = Prescription.objects.filter(consultation__visit=visit, status=P.ACTIVE).exists()
     if not outstanding and visit.status == Visit.Status.CONSULTED:
         visit_move(by=by, visit=visit, to=Visit.Status.DISPENSED)
+
+
+def log_pickup(by: User, done: Pickup, *, source: str) -> list[dict[str, Any]]:
+    """The `visit.picked_up` event of a pickup (API route or admin page); returns its lines."""
+    visit, lines = done.visit, [served.as_event() for served in done.served]
+    emit(
+        "visit.picked_up",
+        action="execute",
+        source=source,
+        target={"type": "visit", "id": visit.pk},
+        scope=visit.audit_scope(),
+        details={"items": lines, "units": done.units, "visit_status": visit.status},
+        message=f"{by.username} dispensed {done.units} units in {len(lines)} items for token {visit.token_number}",
+    )
+    return lines

@@ -260,3 +260,14 @@ def test_concurrent_pickups_of_a_scarce_medicine_never_go_below_zero():
     dispensed = Dispense.objects.aggregate(n=Sum("quantity"))["n"]
     prescribed = Prescription.objects.aggregate(n=Sum("quantity_dispensed"))["n"]
     assert taken == dispensed == prescribed == 50 - on_hand == 48
+
+
+def test_an_id_beyond_the_databases_range_is_a_400_not_a_crash(client_for, db):
+    from tests.factories import UserFactory, VisitFactory
+
+    visit = VisitFactory(status="consulted")
+    api = client_for(UserFactory(roles=["pharmacist"]))
+    body = {"items": [{"prescription": 2**70, "quantity": 1}]}
+    response = api.post(f"/api/v1/visits/{visit.pk}/dispense/", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert api.get(f"/api/v1/visits/{2**70}/pickup/").status_code == 404

@@ -1,0 +1,222 @@
+"""Each role's day in Django admin: pages beyond the model tables, all writing through the services.
+
+- the doctor's queue: "start" opens the consultation (consultation_open), "complete" ends it;
+- the pharmacist's pickup page for a visit (visit_dispense), refusals shown with nothing written;
+- the volunteer's desk: find or register a patient for the active camp, record vitals and send
+  them to a doctor in one transaction, ending with the token number;
+- the patient's printed slip (A5), whose opening is a read event.
+Every write logs the same events as the API, with `source: admin`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import user_of
+from accounts.roles import DOCTOR
+from audit.events import emit, target_of
+from consultations import camp_day
+from consultations.models import Consultation, QueueEntry
+from consultations.services import consultation as consultations
+from consultations.services import pickup, queue
+from core.errors import DomainError
+from patients import services as patients
+from patients.models import Patient, Visit
+from patients.serializers import PatientSerializer, VitalsSerializer
+
+
+def _refused(request: HttpRequest, exc: DomainError, event: str, target: Any = None) -> None:
+    """A refusal on a page: shown to the user and logged like the API's exception handler does."""
+    emit(
+        event,
+        action="create",
+        outcome="failure",
+        reason=str(exc.get_codes()),
+        target=target_of(target) if target is not None else None,
+        scope=target.audit_scope() if hasattr(target, "audit_scope") else None,
+        details={"fields": exc.fields, **exc.extra} if exc.fields else dict(exc.extra) or None,
+        source="admin",
+        message=f"admin page refused: {exc.detail}",
+    )
+    messages.error(request, f"Not done: {exc.detail}")
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+# --- the doctor ------------------------------------------------------------------------------
+@require_POST
+def start(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Take the patient of a queue entry: it goes to in consultation and its consultation opens."""
+    queue_url = reverse("admin:consultations_queueentry_changelist")
+    entry = get_object_or_404(QueueEntry, pk=entry_id)
+    existing = Consultation.objects.filter(queue_entry=entry).values_list("pk", flat=True).first()
+    if existing is not None:
+        return HttpResponseRedirect(reverse("admin:consultations_consultation_change", args=[existing]))
+    try:
+        opened = consultations.consultation_open(by=user_of(request), queue_entry_id=entry_id)
+    except DomainError as exc:
+        _refused(request, exc, "consultation.create", entry)
+        return _back(request, queue_url)
+    return HttpResponseRedirect(reverse("admin:consultations_consultation_change", args=[opened.pk]))
+
+
+@require_POST
+def complete(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """The consultation is over: its queue entry is completed, the patient goes on to the pharmacy."""
+    consultation = get_object_or_404(Consultation.objects.select_related("visit"), pk=consultation_id)
+    if consultation.queue_entry_id is None:
+        messages.error(request, "Not done: this consultation has no queue entry to complete.")
+        return _back(request, reverse("admin:consultations_consultation_change", args=[consultation_id]))
+    try:
+        queue.queue_update(by=user_of(request), entry_id=consultation.queue_entry_id, status="completed")
+    except DomainError as exc:
+        _refused(request, exc, "queue_entry.update", consultation)
+        return _back(request, reverse("admin:consultations_consultation_change", args=[consultation_id]))
+    messages.success(request, f"Token {consultation.visit.token_number} completed.")
+    return HttpResponseRedirect(reverse("admin:consultations_queueentry_changelist") + "?mine=1")
+
+
+# --- the pharmacist --------------------------------------------------------------------------
+def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("patient", "camp"), pk=visit_id)
+    if not admin.has_view_permission(request, visit):
+        raise PermissionDenied
+    may_dispense = request.user.has_perm("consultations.add_dispense")
+    if request.method == "POST":
+        if not may_dispense:
+            raise PermissionDenied
+        if _dispense(request, visit):
+            return HttpResponseRedirect(request.path)
+    lines = camp_day.pickup_page(visit)
+    emit(
+        "visit.pickup_viewed",
+        action="read",
+        source="admin",
+        target=target_of(visit),
+        scope=visit.audit_scope(),
+        details={"count": len(lines)},
+        message=f"viewed the pickup of visit {visit.pk} in admin",
+    )
+    context = {
+        **admin.admin_site.each_context(request),
+        "title": f"Pickup: token {visit.token_number}, {visit.patient.name}",
+        "visit": visit,
+        "lines": lines,
+        "may_dispense": may_dispense,
+        "opts": admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/consultations/pickup.html", context)
+
+
+def _dispense(request: HttpRequest, visit: Visit) -> bool:
+    items = []
+    for key in request.POST:
+        value = str(request.POST.get(key, "")).strip()
+        if key.startswith("quantity-") and value not in ("", "0"):
+            if not (value.isascii() and value.isdigit() and key.removeprefix("quantity-").isdigit()):
+                messages.error(request, "Not done: quantities are whole numbers.")
+                return False
+            items.append(pickup.Item(int(key.removeprefix("quantity-")), int(value)))
+    if not items:
+        messages.error(request, "Not done: enter a quantity for at least one medicine.")
+        return False
+    by = user_of(request)
+    try:
+        done = pickup.visit_dispense(by=by, visit_id=visit.pk, items=items)
+    except DomainError as exc:
+        _refused(request, exc, "dispense.create", visit)
+        return False
+    pickup.log_pickup(by, done, source="admin")
+    messages.success(request, f"Handed over {done.units} units for token {visit.token_number}.")
+    return True
+
+
+# --- the volunteer ---------------------------------------------------------------------------
+PATIENT_FIELDS = ("book_no", "name", "age_years", "sex", "phone", "area")
+
+
+def desk(admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
+    """Register a patient (new, or found by book number) for the active camp and record vitals."""
+    if not (request.user.has_perm("patients.add_visit") and request.user.has_perm("patients.add_vitals")):
+        raise PermissionDenied
+    camp = camp_day.active_camp()
+    context: dict[str, Any] = {
+        **admin.admin_site.each_context(request),
+        "title": "Desk: register and record vitals",
+        "camp": camp,
+        "doctors": User.objects.filter(groups__name=DOCTOR, is_active=True).order_by("username"),
+        "values": request.POST if request.method == "POST" else {},
+        "errors": {},
+        "opts": admin.model._meta,
+    }
+    if request.method == "POST" and camp is not None:
+        visit = _register(request, camp.pk, context["errors"])
+        if visit is not None:
+            context.update(done=visit, title=f"Token {visit.token_number}")
+        context["page_errors"] = context["errors"].pop("page", [])
+    return TemplateResponse(request, "admin/consultations/desk.html", context)
+
+
+def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) -> Visit | None:
+    data, by = request.POST, user_of(request)
+    book_no = patients.normalize_book_no(data.get("book_no", ""))
+    found = Patient.objects.filter(book_no=book_no).first() if book_no else None
+    person = None if found else PatientSerializer(data={k: data.get(k, "") for k in PATIENT_FIELDS})
+    vitals = VitalsSerializer(data={k: v for k, v in data.items() if k in VitalsSerializer.Meta.fields and v != ""})
+    for serializer in (s for s in (person, vitals) if s is not None):
+        if not serializer.is_valid():
+            errors.update({k: [str(m) for m in v] for k, v in serializer.errors.items()})
+    if errors:
+        return None
+    try:
+        with transaction.atomic():
+            patient = found or patients.patient_create(by=by, **person.validated_data)  # type: ignore[union-attr]
+            visit = patients.visit_register(by=by, patient_id=patient.pk, camp_id=camp_id)
+            patients.vitals_record(by=by, visit_id=visit.pk, **vitals.validated_data)
+            if data.get("doctor"):
+                queue.queue_assign(
+                    by=by, visit_id=visit.pk, doctor_id=int(data["doctor"]), priority=data.get("priority", "normal")
+                )
+    except (DomainError, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, DomainError) else "Choose a doctor from the list."
+        if isinstance(exc, DomainError):
+            _refused(request, exc, "visit.create")
+        errors["page"] = [str(detail)]
+        return None
+    return visit
+
+
+# --- the slip --------------------------------------------------------------------------------
+def slip_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = camp_day.slip(visit_id)
+    if visit is None:
+        raise Http404("No such visit.")
+    if not admin.has_view_permission(request, visit):
+        raise PermissionDenied
+    emit(
+        "visit.slip_viewed",
+        action="read",
+        source="admin",
+        target=target_of(visit),
+        scope=visit.audit_scope(),
+        message=f"opened the printed slip of token {visit.token_number}",
+    )
+    vitals = getattr(visit, "vitals", None)
+    return TemplateResponse(request, "admin/consultations/slip.html", {"visit": visit, "vitals": vitals})

@@ -1,0 +1,25 @@
+"""The camp day at a glance on the admin index, for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from consultations import camp_day as reads
+from consultations.charts import hourly_bars
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/consultations/camp_day.html", takes_context=True)
+def camp_day_panel(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff:
+        return {"show": False}
+    camp = reads.active_camp()
+    if camp is None:
+        return {"show": True, "day": None, "perms": context.get("perms")}
+    day = reads.camp_day(camp)
+    return {"show": True, "day": day, "chart": hourly_bars(day.hours), "perms": context.get("perms")}
