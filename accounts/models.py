@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
-from simple_history.models import HistoricalRecords
 
 from accounts.roles import ADMIN
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 
 
 class User(AuditedModel, AbstractUser):
@@ -24,7 +23,7 @@ class User(AuditedModel, AbstractUser):
     )
 
     # The password hash and login times never enter the history tables.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"], get_user=history_user)
+    history = AuditedHistory(excluded_fields=["password", "last_login"])
 
     def role_names(self) -> list[str]:
         """Role names, sorted; uses prefetched groups when present, cached per instance.

@@ -24,3 +24,21 @@ def logbull_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return [Error(problem, id="audit.E002") for problem in config_errors(host, project)]
+
+
+@register("audit")
+def audited_models_keep_their_trail(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """An AuditedModel whose history is not AuditedHistory would change without an event."""
+    from django.apps import apps
+
+    from audit.history import AuditedHistory, AuditedModel
+
+    return [
+        Error(
+            f"{model._meta.label} is an AuditedModel without `history = AuditedHistory()`.",
+            hint="Its changes would leave history rows but no audit event.",
+            id="audit.E003",
+        )
+        for model in apps.get_models()
+        if issubclass(model, AuditedModel) and model not in AuditedHistory.tracked
+    ]

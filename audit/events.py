@@ -107,13 +107,17 @@ def write(record: dict[str, Any]) -> None:
     _logger.log(logging.getLevelName(record["level"]), record["message"], extra={"audit": record})
 
 
-def record_event(record: dict[str, Any], *, on_commit: bool = False, using: str | None = None) -> None:
+def record_event(
+    record: dict[str, Any], *, on_commit: bool = False, using: str | None = None, stored: bool = False
+) -> None:
     """Store a built event in the current transaction, and send it to the sinks now or on commit.
 
     The store's row shares the transaction it is written in: a change's row commits or rolls
-    back with the change. The other sinks hear of an `on_commit` event only once it commits.
+    back with the change (`stored`: it was already written with its history row). The other
+    sinks hear of an `on_commit` event only once it commits.
     """
-    store.insert(record)
+    if not stored:
+        store.insert(record)
     if on_commit:
         transaction.on_commit(lambda: write(record), using=using)
     else:

@@ -1,17 +1,17 @@
 """What ties history records to the event stream.
 
-Every domain model subclasses `AuditedModel` and has
-`history = HistoricalRecords(get_user=history_user)`. When django-simple-history writes
-a history row (in the change's own transaction), the receiver below builds the change
-event from the values the instance had when it was loaded (`AuditedModel.audit_loaded`,
-kept by `from_db`), so finding out what changed costs no query, and sends it only once
-the transaction commits: a rolled-back change emits nothing. The same path serves the
-API, Django admin and management commands, so a change is logged once whichever way it
-is made.
+Every domain model subclasses `AuditedModel` and has `history = AuditedHistory()`. When
+django-simple-history writes a history row (in the change's own transaction),
+`AuditedHistory` builds the change event from the values the instance had when it was
+loaded (`AuditedModel.audit_loaded`, kept by `from_db`), so finding out what changed costs
+no query; stores it with the history row (on PostgreSQL in the same statement) and sends
+it to the other sinks only once the transaction commits: a rolled-back change leaves
+neither. The same path serves the API, Django admin and management commands, so a
+change is logged once whichever way it is made.
 
 Services say who made a change and what it means in one explicit, typed context:
 `with audited(instance, by=user, event="queue.priority_changed", message=...):` around
-the save, or `audited_save(instance, by=user, ...)`. The receiver and simple-history's
+the save, or `audited_save(instance, by=user, ...)`. `AuditedHistory` and simple-history's
 user lookup read that context; nothing travels in private attributes of the instance.
 """
 
@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.db import models
-from django.dispatch import receiver
-from simple_history.signals import post_create_historical_record
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from audit import context
+from audit import context, store
 from audit.diff import build_changes, meaningful_fields
 from audit.events import actor_of, build_event, record_event
 
@@ -172,15 +173,56 @@ def _values_of(history_row: Any) -> dict[str, Any]:
     return {f.name: getattr(history_row, f.attname) for f in history_row.instance_type._meta.concrete_fields}
 
 
-@receiver(post_create_historical_record)
-def history_to_stream(
-    sender: Any, instance: Any, history_instance: Any, history_user: Any, using: str | None = None, **kwargs: Any
-) -> None:
-    if not isinstance(instance, AuditedModel) or not instance.audit_stream:
-        return
-    prev = None
-    if history_instance.history_type == "~" and instance.audit_loaded is None:
-        prev = history_instance.prev_record  # only for an instance not loaded from the database
-    record = change_event(instance, history_instance.history_type, history_user, prev)
-    if record is not None:
-        record_event(record, on_commit=True, using=using)
+class AuditedHistory(HistoricalRecords):
+    """simple-history's records for an `AuditedModel`, each with its change event.
+
+    The event is built as the history row is (from the values as loaded: no query), stored
+    in the event store in the same transaction (on PostgreSQL in the same statement as the
+    history row, audit.store.insert_with_history), and sent to the other sinks on commit.
+    What simple-history does around the row (its signals, m2m history) is kept as in
+    django-simple-history 3.13's `HistoricalRecords.create_historical_record`.
+    """
+
+    tracked: ClassVar[set[type]] = set()  # models whose history this keeps (system check audit.E003)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("get_user", history_user)
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls: Any, name: str) -> None:
+        super().contribute_to_class(cls, name)
+        AuditedHistory.tracked.add(cls)
+
+    def create_historical_record(self, instance: Any, history_type: str, using: str | None = None) -> None:
+        if not (isinstance(instance, AuditedModel) and instance.audit_stream):
+            return super().create_historical_record(instance, history_type, using)
+        using = using if self.use_base_model_db else None
+        row, meta = self._history_row(instance, history_type, using)
+        prev = row.prev_record if history_type == "~" and instance.audit_loaded is None else None
+        record = change_event(instance, history_type, meta["history_user"], prev)
+        stored = record is not None and store.insert_with_history(row, record, using)
+        if not stored:
+            row.save(using=using)
+        self.create_historical_record_m2ms(row, instance)
+        post_create_historical_record.send(
+            sender=type(row), instance=instance, history_instance=row, using=using, **meta
+        )
+        if record is not None:
+            record_event(record, on_commit=True, using=using, stored=stored)
+        return None
+
+    def _history_row(self, instance: Any, history_type: str, using: str | None) -> tuple[Any, dict[str, Any]]:
+        meta = {
+            "history_date": getattr(instance, "_history_date", timezone.now()),
+            "history_user": self.get_history_user(instance),
+            "history_change_reason": self.get_change_reason_for_object(instance, history_type, using),
+        }
+        manager = getattr(instance, self.manager_name)
+        attrs = {field.attname: getattr(instance, field.attname) for field in self.fields_included(instance)}
+        if getattr(manager.model, "history_relation", None) is not None:
+            attrs["history_relation"] = instance
+        row = manager.model(history_type=history_type, **meta, **attrs)
+        pre_create_historical_record.send(
+            sender=manager.model, instance=instance, history_instance=row, using=using, **meta
+        )
+        return row, meta

@@ -71,9 +71,48 @@ _NAMES = (
 _INSERT = f"INSERT INTO audit_auditevent ({', '.join(_NAMES)}) VALUES ({', '.join(['%s'] * len(_NAMES))})"  # noqa: S608 (column names are constants)
 
 
-def insert(record: dict[str, Any]) -> None:
-    if not settings.AUDIT_STORE or record["event"] in NOT_STORED:
-        return
+def _stored(record: dict[str, Any]) -> bool:
+    return bool(settings.AUDIT_STORE) and record["event"] not in NOT_STORED
+
+
+def _values(record: dict[str, Any]) -> list[Any]:
     values = {**columns(record), "data": canonical(record)}
+    return [values[name] for name in _NAMES]
+
+
+def insert(record: dict[str, Any]) -> None:
+    if not _stored(record):
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [values[name] for name in _NAMES])
+        cursor.execute(_INSERT, _values(record))
+
+
+def insert_with_history(row: Any, record: dict[str, Any], using: str | None) -> bool:
+    """Insert a history row and its event's store row in one statement, where the database allows.
+
+    PostgreSQL runs a data-modifying WITH exactly once whatever the main statement reads
+    (PostgreSQL manual, "Data-Modifying Statements in WITH"), so the event rides on the
+    history row's INSERT and costs no round trip of its own. Returns False, having written
+    nothing, where that is not possible (SQLite, or the store off): the caller saves the
+    history row and stores the event as two statements of the same transaction.
+    """
+    from django.db import connections, router
+    from django.db.models.sql import InsertQuery
+
+    db = connections[using or router.db_for_write(type(row))]
+    if db.vendor != "postgresql" or not _stored(record):
+        return False
+    meta = row._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not getattr(f, "generated", False)]
+    query = InsertQuery(type(row))
+    query.insert_values(fields, [row])
+    ((history_sql, history_params),) = query.get_compiler(connection=db).as_sql()
+    returning = db.ops.quote_name(meta.pk.column)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"WITH stored_event AS ({_INSERT}) {history_sql} RETURNING {returning}",
+            [*_values(record), *history_params],
+        )
+        row.pk = cursor.fetchone()[0]
+    row._state.adding, row._state.db = False, db.alias
+    return True

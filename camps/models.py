@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 
 
 class MedicalCamp(AuditedModel):
@@ -31,7 +30,7 @@ class MedicalCamp(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["last_token"], get_user=history_user)
+    history = AuditedHistory(excluded_fields=["last_token"])
 
     audit_type = "camp"
     audit_fields = ("name", "date", "location", "expected_patients", "attended_patients", "status")

@@ -4,9 +4,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 from patients.models import Visit
 from pharmacy.models import Medicine, StockMovement
 
@@ -49,7 +48,7 @@ class QueueEntry(AuditedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "queue_entry"
 
     class Meta:
@@ -90,7 +89,7 @@ class Consultation(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "consultation"
 
     class Meta:
@@ -129,7 +128,7 @@ class Prescription(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "prescription"
 
     class Meta:
@@ -162,7 +161,7 @@ class Dispense(AuditedModel):
     dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     dispensed_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "dispense"
     audit_stream = False  # logged in the pickup event and the batch's stock.deducted event
 

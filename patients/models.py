@@ -4,9 +4,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 from camps.models import MedicalCamp
 
 # Ranges a volunteer may record (domain.md); the serializer explains, the database enforces.
@@ -48,7 +47,7 @@ class Patient(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "patient"
 
     class Meta:
@@ -122,7 +121,7 @@ class Visit(AuditedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "visit"
 
     class Meta:
@@ -158,7 +157,7 @@ class Vitals(AuditedModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "vitals"
     audit_ignore = ("id", "updated_at", "recorded_at")
 

@@ -5,9 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 
 
 class Medicine(AuditedModel):
@@ -33,7 +32,7 @@ class Medicine(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "medicine"
 
     class Meta:
@@ -61,7 +60,7 @@ class StockBatch(AuditedModel):
     received_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "stock_batch"
 
     class Meta:
@@ -96,7 +95,7 @@ class StockMovement(AuditedModel):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
     audit_type = "stock_movement"
     audit_stream = False  # logged inside the batch's event
 

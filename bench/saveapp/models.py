@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from audit.history import AuditedModel, history_user
+from audit.history import AuditedHistory, AuditedModel
 
 
 class Fields(models.Model):
@@ -37,7 +37,7 @@ class Ours(AuditedModel, Fields):
     """MedCamp's trail: simple-history's row plus a field-level change event after commit."""
 
     audit_type = "bench"
-    history = HistoricalRecords(get_user=history_user)
+    history = AuditedHistory()
 
 
 class WithAuditlog(Fields):
