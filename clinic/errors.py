@@ -14,8 +14,10 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from audit.events import emit
+from audit.events import emit, target_of
+from audit.viewsets import scope_of
 from core.errors import NotFound, error_body
+from core.serializers import MAX_ID
 
 _VERBS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 
@@ -43,7 +45,7 @@ def _audit_refusal(context: dict[str, Any], status_code: int, body: dict[str, An
     verb = getattr(view, "audit_action", None) or _VERBS.get(method, "execute")
     action = verb if verb in ("create", "read", "update", "delete", "login", "logout") else "execute"
     kwargs = getattr(view, "kwargs", {}) or {}
-    target = {"type": resource, "id": kwargs["pk"]} if "pk" in kwargs else None
+    target, scope = _named_record(view, kwargs["pk"]) if "pk" in kwargs else (None, None)
     details: dict[str, Any] = {"status": status_code}
     if "fields" in body:
         details["fields"] = body["fields"]
@@ -53,10 +55,23 @@ def _audit_refusal(context: dict[str, Any], status_code: int, body: dict[str, An
         outcome="failure",
         reason=body["code"],
         target=target,
+        scope=scope,
         details=details,
         source="route",
         message=f"{method} refused ({status_code} {body['code']}): {body['detail']}",
     )
+
+
+def _named_record(view: Any, pk: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The record the URL names, as the refusal's target, with the patient, visit and camp it concerns."""
+    try:
+        model = view.get_queryset().model
+    except Exception:  # a view without records of its own
+        return {"type": getattr(view, "audit_resource", "") or "record", "id": pk}, None
+    record = model._default_manager.filter(pk=pk).first() if isinstance(pk, int) and 0 < pk <= MAX_ID else None
+    if record is None:
+        return {"type": getattr(model, "audit_type", None) or model._meta.model_name, "id": pk}, None
+    return target_of(record), scope_of(record)
 
 
 def _json_error(status_code: int, code: str, detail: str) -> JsonResponse:

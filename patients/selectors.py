@@ -23,3 +23,11 @@ def latest_visit(patient_id: int, camp_id: int | None = None) -> Visit | None:
 def vitals_history(patient_id: int) -> QuerySet[Vitals]:
     """Every visit's vitals of a patient, newest first, with the camp."""
     return Vitals.objects.filter(visit__patient_id=patient_id).select_related("visit__camp").order_by("-recorded_at")
+
+
+def visits() -> QuerySet[Visit]:
+    return Visit.objects.all()
+
+
+def vitals() -> QuerySet[Vitals]:
+    return Vitals.objects.select_related("visit")

@@ -15,7 +15,7 @@ from core.errors import NotFound
 from core.views import ViewSet, int_param, valid
 from patients import selectors, services
 from patients.filters import PatientFilter
-from patients.models import Patient
+from patients.models import Patient, Visit, Vitals
 from patients.serializers import (
     PatientSerializer,
     PatientStatusSerializer,
@@ -102,6 +102,9 @@ class VisitVitalsViewSet(ViewSet):
     allowed_roles = {"vitals": VITALS_WRITERS}
     audit_resource = "vitals"
 
+    def get_queryset(self) -> QuerySet[Visit]:
+        return selectors.visits()
+
     @extend_schema(request=VitalsSerializer, responses={201: VitalsSerializer})
     @action(detail=True, methods=["post"])
     def vitals(self, request: Request, pk: int) -> Response:
@@ -112,6 +115,9 @@ class VisitVitalsViewSet(ViewSet):
 class VitalsViewSet(ViewSet):
     allowed_roles = {"partial_update": VITALS_WRITERS}
     audit_resource = "vitals"
+
+    def get_queryset(self) -> QuerySet[Vitals]:
+        return selectors.vitals()
 
     @extend_schema(request=VitalsUpdateSerializer, responses=VitalsSerializer)
     def partial_update(self, request: Request, pk: int) -> Response:

@@ -46,16 +46,24 @@ def test_a_patients_trail_lists_every_event_about_them_in_time_order():
     assert all(r.patient_id == patient.pk for r in rows[:4]) and rows[4].outcome == "failure"
 
 
-def test_a_refusal_that_names_the_patient_only_as_target_is_in_the_trail(client_for):
+def test_an_event_that_names_the_patient_only_as_target_is_in_the_trail():
+    from audit.events import emit
+
     patient = PatientFactory()
-    volunteer = UserFactory(roles=["volunteer"])
-    assert (
-        client_for(volunteer).patch(f"/api/v1/patients/{patient.pk}/", {"age_years": 999}, format="json").status_code
-        == 400
-    )
+    emit("patient.revert", action="update", outcome="failure", reason="x", target={"type": "patient", "id": patient.pk})
     rows = signed_in("auditor").get(EVENTS, {"patient": patient.pk}).context["cl"].result_list
     refusal = [r for r in rows if r.outcome == "failure"]
     assert len(refusal) == 1 and refusal[0].patient_id is None and refusal[0].target_id == str(patient.pk)
+
+
+def test_a_refused_request_names_the_record_and_patient_the_url_names(client_for):
+    visit = VisitFactory(status="registered")
+    pharmacist = UserFactory(roles=["pharmacist"])
+    body = {"items": [{"prescription": 1, "quantity": 1}]}
+    assert client_for(pharmacist).post(f"/api/v1/visits/{visit.pk}/dispense/", body, format="json").status_code >= 400
+    refusal = AuditEvent.objects.filter(outcome="failure", event="dispense.create").latest("id")
+    assert (refusal.target_type, refusal.target_id) == ("visit", str(visit.pk))
+    assert (refusal.visit_id, refusal.patient_id, refusal.camp_id) == (visit.pk, visit.patient_id, visit.camp_id)
 
 
 def test_search_finds_a_book_number_a_username_and_a_request_id():
