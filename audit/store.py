@@ -49,7 +49,7 @@ def _id(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-_NAMES = (
+COLUMNS = (
     "event_id",
     "timestamp",
     "event",
@@ -68,7 +68,7 @@ _NAMES = (
     "data",
 )
 # One plain INSERT (no model instance, no RETURNING): it runs inside every audited write.
-_INSERT = f"INSERT INTO audit_auditevent ({', '.join(_NAMES)}) VALUES ({', '.join(['%s'] * len(_NAMES))})"  # noqa: S608 (column names are constants)
+_INSERT = f"INSERT INTO audit_auditevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (column names are constants)
 
 
 def _stored(record: dict[str, Any]) -> bool:
@@ -77,7 +77,7 @@ def _stored(record: dict[str, Any]) -> bool:
 
 def _values(record: dict[str, Any]) -> list[Any]:
     values = {**columns(record), "data": canonical(record)}
-    return [values[name] for name in _NAMES]
+    return [values[name] for name in COLUMNS]
 
 
 def insert(record: dict[str, Any]) -> None:

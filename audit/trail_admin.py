@@ -26,6 +26,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from audit import store
 from audit.admin import AuditedReadsAdmin
 from audit.chain import GENESIS, chain_key, seal_hash
 from audit.events import emit
@@ -33,23 +34,7 @@ from audit.models import AuditEvent, AuditSeal
 
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
 SEARCH_RESOLVERS: list[Callable[[str], Q | None]] = []
-EXPORT_COLUMNS = (
-    "timestamp",
-    "event_id",
-    "event",
-    "action",
-    "outcome",
-    "reason",
-    "source",
-    "actor_id",
-    "actor_username",
-    "request_id",
-    "target_type",
-    "target_id",
-    "patient_id",
-    "visit_id",
-    "camp_id",
-)
+EXPORT_COLUMNS = tuple(name for name in store.COLUMNS if name != "data")  # the indexed columns
 FAMILIES = ("auth", "user", "patient", "visit", "vitals", "queue", "consultation", "prescription", "stock", "medicine")
 
 

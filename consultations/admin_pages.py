@@ -53,6 +53,18 @@ def _refused(request: HttpRequest, exc: DomainError, event: str, target: Any = N
     messages.error(request, f"Not done: {exc.detail}")
 
 
+def _read(visit: Visit, event: str, message: str, details: dict[str, Any] | None = None) -> None:
+    emit(
+        event,
+        action="read",
+        source="admin",
+        target=target_of(visit),
+        scope=visit.audit_scope(),
+        details=details,
+        message=message,
+    )
+
+
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     target = request.POST.get("next") or fallback
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -105,15 +117,7 @@ def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> 
         if _dispense(request, visit):
             return HttpResponseRedirect(request.path)
     lines = camp_day.pickup_page(visit)
-    emit(
-        "visit.pickup_viewed",
-        action="read",
-        source="admin",
-        target=target_of(visit),
-        scope=visit.audit_scope(),
-        details={"count": len(lines)},
-        message=f"viewed the pickup of visit {visit.pk} in admin",
-    )
+    _read(visit, "visit.pickup_viewed", f"viewed the pickup of visit {visit.pk} in admin", {"count": len(lines)})
     context = {
         **admin.admin_site.each_context(request),
         "title": f"Pickup: token {visit.token_number}, {visit.patient.name}",
@@ -210,13 +214,6 @@ def slip_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> Ht
         raise Http404("No such visit.")
     if not admin.has_view_permission(request, visit):
         raise PermissionDenied
-    emit(
-        "visit.slip_viewed",
-        action="read",
-        source="admin",
-        target=target_of(visit),
-        scope=visit.audit_scope(),
-        message=f"opened the printed slip of token {visit.token_number}",
-    )
+    _read(visit, "visit.slip_viewed", f"opened the printed slip of token {visit.token_number}")
     vitals = getattr(visit, "vitals", None)
     return TemplateResponse(request, "admin/consultations/slip.html", {"visit": visit, "vitals": vitals})

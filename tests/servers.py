@@ -91,3 +91,23 @@ def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1") -> Ser
         time.sleep(0.1)
     server.stop()
     raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def migrated_with_user(
+    database: str, work: Path, username: str, role: str, **shared: str
+) -> tuple[dict[str, str], str]:
+    """Migrate `database` and create one user with a generated password; returns (env, password)."""
+    env = app_env(database, work, **shared)
+    manage(env, "migrate", "--noinput")
+    password = secrets.token_urlsafe(12)
+    create = (
+        "from accounts.services import user_create; "
+        f"user_create(by=None, username={username!r}, password={password!r}, roles=[{role!r}])"
+    )
+    manage(env, "shell", "-c", create)
+    return env, password
+
+
+def two_servers(database: str, work: Path, **shared: str) -> tuple[Server, Server]:
+    """Two app servers on one database, each with its own audit file under work/a and work/b."""
+    return start(app_env(database, work / "a", **shared)), start(app_env(database, work / "b", **shared))

@@ -115,7 +115,7 @@ def test_export_streams_the_filtered_list_as_csv_and_is_itself_an_event(audit):
     response = signed_in("auditor").get(f"{EVENTS}export/", {"patient": patient.pk})
     assert response.status_code == 200 and response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["timestamp", "event_id", "event"]
+    assert rows[0][:3] == ["event_id", "timestamp", "event"]
     assert len(rows) == 1 + 3 and {r[12] for r in rows[1:]} == {str(patient.pk)}
     exported = audit.one("audit.exported")
     assert exported["details"] == {"filters": {"patient": str(patient.pk)}, "count": 3}

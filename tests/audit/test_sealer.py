@@ -16,18 +16,8 @@ from tests import servers
 def test_two_serving_processes_seal_one_chain_that_verifies(tmp_path: Path):
     database = f"sqlite:///{tmp_path / 'seal.sqlite3'}"
     shared = {"SECRET_KEY": secrets.token_urlsafe(40), "AUDIT_SEAL_INTERVAL": "0.3"}
-    env = servers.app_env(database, tmp_path, **shared)
-    servers.manage(env, "migrate", "--noinput")
-    password = secrets.token_urlsafe(12)
-    servers.manage(
-        env,
-        "shell",
-        "-c",
-        f"from accounts.services import user_create; "
-        f"user_create(by=None, username='sealer', password={password!r}, roles=['volunteer'])",
-    )
-    first = servers.start(servers.app_env(database, tmp_path / "a", **shared))
-    second = servers.start(servers.app_env(database, tmp_path / "b", **shared))
+    env, password = servers.migrated_with_user(database, tmp_path, "sealer", "volunteer", **shared)
+    first, second = servers.two_servers(database, tmp_path, **shared)
     try:
         for n, server in enumerate((first, second, first, second)):
             login = requests.post(

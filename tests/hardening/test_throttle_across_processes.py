@@ -34,18 +34,8 @@ def test_brute_force_is_stopped_on_both_servers_and_logged(redis_up, tmp_path: P
         "LOGIN_THROTTLE_ATTEMPTS": "4",
         "SECRET_KEY": secrets.token_urlsafe(40),
     }
-    env = servers.app_env(database, tmp_path, **shared)
-    servers.manage(env, "migrate", "--noinput")
-    password = secrets.token_urlsafe(12)
-    servers.manage(
-        env,
-        "shell",
-        "-c",
-        f"from accounts.services import user_create; "
-        f"user_create(by=None, username='target', password={password!r}, roles=['doctor'])",
-    )
-    first = servers.start(servers.app_env(database, tmp_path / "a", **shared))
-    second = servers.start(servers.app_env(database, tmp_path / "b", **shared))
+    _, password = servers.migrated_with_user(database, tmp_path, "target", "doctor", **shared)
+    first, second = servers.two_servers(database, tmp_path, **shared)
     try:
         answers = []
         for attempt in range(6):  # alternate between the two processes
@@ -95,18 +85,8 @@ def test_admin_and_api_share_one_lock_across_two_servers(redis_up, tmp_path: Pat
         "LOGIN_THROTTLE_ATTEMPTS": "4",
         "SECRET_KEY": secrets.token_urlsafe(40),
     }
-    env = servers.app_env(database, tmp_path, **shared)
-    servers.manage(env, "migrate", "--noinput")
-    password = secrets.token_urlsafe(12)
-    servers.manage(
-        env,
-        "shell",
-        "-c",
-        f"from accounts.services import user_create; "
-        f"user_create(by=None, username='doc', password={password!r}, roles=['doctor'])",
-    )
-    first = servers.start(servers.app_env(database, tmp_path / "a", **shared))
-    second = servers.start(servers.app_env(database, tmp_path / "b", **shared))
+    _, password = servers.migrated_with_user(database, tmp_path, "doc", "doctor", **shared)
+    first, second = servers.two_servers(database, tmp_path, **shared)
     try:
         answers = [_admin_attempt(first, "doc", "guess-1"), _admin_attempt(second, "doc", "guess-2")]
         for attempt, server in enumerate((first, second)):
