@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -23,8 +23,10 @@ def tidy(text: str) -> str:
 
 
 def find_duplicate(name: str, type: str, formulation: str, exclude: int | None = None) -> Medicine | None:
+    # Both sides through the database's own LOWER, the function its unique constraint uses:
+    # Python's lower() folds more letters than SQLite's, and the two must agree.
     matches = Medicine.objects.annotate(n=Lower("name"), f=Lower("formulation")).filter(
-        n=tidy(name).lower(), type=type, f=tidy(formulation).lower()
+        n=Lower(Value(tidy(name))), type=type, f=Lower(Value(tidy(formulation)))
     )
     if exclude is not None:
         matches = matches.exclude(pk=exclude)

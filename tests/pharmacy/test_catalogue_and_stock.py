@@ -208,3 +208,16 @@ def test_medicine_list_query_count_does_not_grow(pharma):
     for medicine in MedicineFactory.create_batch(25):
         StockBatchFactory.create_batch(3, medicine=medicine)
     assert queries() == small
+
+
+def test_a_duplicate_medicine_in_another_script_is_409_not_a_crash(client_for, pharmacist):
+    api = client_for(pharmacist)
+    body = {"name": "Ämoxil Forte", "type": "tablet", "formulation": "500 mg", "unit": "tablet"}
+    first = api.post("/api/v1/medicines/", body, format="json")
+    assert first.status_code == 201
+    again = api.post("/api/v1/medicines/", {**body, "name": "  Ämoxil   Forte "}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_medicine")
+    assert again.json()["existing_id"] == first.json()["id"]
+    hindi = {**body, "name": "पैरासिटामोल"}
+    assert api.post("/api/v1/medicines/", hindi, format="json").status_code == 201
+    assert api.post("/api/v1/medicines/", hindi, format="json").json()["code"] == "duplicate_medicine"
