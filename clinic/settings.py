@@ -25,6 +25,11 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# Browser-based clients on other origins (e.g. https://app.example.org); empty: none.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+
 # Serving on all interfaces (a camp laptop on a hotspot): phones reach it by its own addresses.
 SERVE_ALL_INTERFACES = env_bool("MEDCAMP_ALL_INTERFACES", False)
 if SERVE_ALL_INTERFACES:
@@ -46,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "simple_history",
     "audit",
     "accounts",
@@ -58,6 +64,7 @@ if DEBUG or TESTING:
     INSTALLED_APPS.append("devtools")  # demo data and the development admin; never in production
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: it answers preflight requests itself
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",

@@ -50,3 +50,13 @@ def test_a_full_spool_disk_is_503(anon, settings):
 def test_without_redis_configured_it_is_not_checked(anon, settings):
     settings.REDIS_URL = ""
     assert "redis" not in anon.get(HEALTH).json()["checks"]
+
+
+def test_cors_answers_only_the_configured_origins(anon, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.org"]
+    allowed = anon.options(HEALTH, HTTP_ORIGIN="https://app.example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.org"
+    other = anon.get(HEALTH, HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in other
+    settings.CORS_ALLOWED_ORIGINS = []
+    assert "Access-Control-Allow-Origin" not in anon.get(HEALTH, HTTP_ORIGIN="https://app.example.org")
