@@ -4,18 +4,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Case, ForeignKey, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import ForeignKey, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from accounts.models import User
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
+from accounts.selectors import doctors
 from audit.admin import PatientTrailLink, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from consultations import admin_pages
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
+from consultations.selectors import queue_entries
 from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
 from consultations.services.prescriptions import prescription_create, prescription_delete, prescription_update
 from consultations.services.queue import queue_assign, queue_update
@@ -26,7 +27,7 @@ from pharmacy.models import Medicine
 
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
     if db_field.name == "doctor":
-        kwargs["queryset"] = User.objects.filter(groups__name=DOCTOR, is_active=True).order_by("username")
+        kwargs["queryset"] = doctors()
 
 
 class VitalsInline(ReadOnlyInline):
@@ -172,17 +173,11 @@ class DoctorFilter(admin.SimpleListFilter):
     parameter_name = "doctor"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        doctors = User.objects.filter(groups__name=DOCTOR).order_by("username")
-        return [(str(d.pk), d.display_name()) for d in doctors]
+        return [(str(d.pk), d.display_name()) for d in doctors(include_inactive=True)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         return queryset.filter(doctor_id=int(value)) if value and value.isdigit() else queryset
-
-
-_RANK = Case(
-    *[When(priority=p, then=Value(rank)) for p, rank in QueueEntry.PRIORITY_RANK.items()], output_field=IntegerField()
-)
 
 
 @admin.register(QueueEntry)
@@ -206,7 +201,7 @@ class QueueEntryAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[QueueEntry]:
         opened = Consultation.objects.filter(queue_entry=OuterRef("pk")).values("pk")[:1]
         # Annotated before ordering: the ordering of a doctor's queue uses the rank.
-        entries = QueueEntry.objects.annotate(rank=_RANK, consultation_id=Subquery(opened))
+        entries = queue_entries().annotate(consultation_id=Subquery(opened))
         return entries.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest) -> list[str]:

@@ -23,9 +23,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from accounts.permissions import user_of
-from accounts.roles import DOCTOR
+from accounts.selectors import doctors
 from audit.events import emit, target_of
 from consultations import camp_day
 from consultations.models import Consultation, QueueEntry
@@ -165,7 +164,7 @@ def desk(admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
         **admin.admin_site.each_context(request),
         "title": "Desk: register and record vitals",
         "camp": camp,
-        "doctors": User.objects.filter(groups__name=DOCTOR, is_active=True).order_by("username"),
+        "doctors": doctors(),
         "values": request.POST if request.method == "POST" else {},
         "errors": {},
         "opts": admin.model._meta,

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -19,9 +19,7 @@ from consultations.models import Prescription, QueueEntry
 from consultations.selectors import pickup_lines
 from patients.models import Visit
 from pharmacy.models import Medicine, StockBatch
-from pharmacy.selectors import with_stock
-
-EXPIRY_HORIZON = dt.timedelta(days=30)
+from pharmacy.selectors import expiring_batches, first_batches, low_stock
 
 
 def active_camp() -> MedicalCamp | None:
@@ -34,7 +32,7 @@ class CampDay:
     camp: MedicalCamp
     stages: list[tuple[str, int]]
     doctors: list[dict[str, Any]]
-    low_stock: list[Any]
+    low_stock: list[Medicine]
     expiring: list[StockBatch]
     hours: list[tuple[dt.datetime, int, int]]  # (hour, registrations, pickups)
 
@@ -67,23 +65,6 @@ def doctor_queues(camp: MedicalCamp) -> list[dict[str, Any]]:
     return out
 
 
-def low_stock() -> list[Any]:
-    """Medicines in use whose unexpired stock is below their reorder level."""
-    medicines = with_stock(Medicine.objects.filter(active=True))
-    return list(medicines.filter(stock_on_hand__lt=F("reorder_level")).order_by("name", "id"))  # type: ignore[misc]
-
-
-def expiring_batches() -> list[StockBatch]:
-    today = timezone.localdate()
-    return list(
-        StockBatch.objects.filter(
-            quantity_on_hand__gt=0, expiry_date__gte=today, expiry_date__lte=today + EXPIRY_HORIZON
-        )
-        .select_related("medicine")
-        .order_by("expiry_date", "id")
-    )
-
-
 def per_hour(camp: MedicalCamp) -> list[tuple[dt.datetime, int, int]]:
     """Registrations and pickups (visits whose medicines were handed over) per local hour."""
     tz = timezone.get_current_timezone()
@@ -109,20 +90,8 @@ def per_hour(camp: MedicalCamp) -> list[tuple[dt.datetime, int, int]]:
 def pickup_page(visit: Visit) -> list[dict[str, Any]]:
     """The pickup lines of a visit, each with the batch that would be used first."""
     lines = pickup_lines(visit)
-    ids = sorted({line["medicine"]["id"] for line in lines})
-    first: dict[int, StockBatch] = {}
-    usable = StockBatch.objects.filter(
-        medicine_id__in=ids, expiry_date__gte=timezone.localdate(), quantity_on_hand__gt=0
-    ).order_by("medicine_id", "expiry_date", "id")
-    for batch in usable:
-        first.setdefault(batch.medicine_id, batch)
+    first = first_batches(sorted({line["medicine"]["id"] for line in lines}))
     return [{**line, "first_batch": first.get(line["medicine"]["id"])} for line in lines]
-
-
-def waiting_for_pickup(camp: MedicalCamp | None) -> QuerySet[Visit]:
-    """Visits whose consultation is over and whose medicines are still to be handed over."""
-    visits = Visit.objects.filter(status=Visit.Status.CONSULTED)
-    return visits.filter(camp=camp) if camp is not None else visits
 
 
 def slip(visit_id: int) -> Visit | None:

@@ -10,14 +10,14 @@ from consultations.models import Consultation, Prescription, QueueEntry
 from patients.models import Visit
 from pharmacy.selectors import stock_available
 
-_RANK = Case(
+PRIORITY_ORDER = Case(  # emergency 0, urgent 1, normal 2: a queue's order
     *[When(priority=p, then=Value(rank)) for p, rank in QueueEntry.PRIORITY_RANK.items()],
     output_field=IntegerField(),
 )
 
 
 def queue_entries() -> QuerySet[QueueEntry]:
-    return QueueEntry.objects.select_related("visit__patient", "doctor").annotate(rank=_RANK)
+    return QueueEntry.objects.select_related("visit__patient", "doctor").annotate(rank=PRIORITY_ORDER)
 
 
 def doctor_queue(doctor_id: int) -> QuerySet[QueueEntry]:

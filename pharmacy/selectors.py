@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,12 +33,36 @@ def active_medicine(medicine_id: int) -> Medicine | None:
     return Medicine.objects.filter(pk=medicine_id, active=True).first()
 
 
-def usable_batches(medicine_id: int, today: date | None = None) -> QuerySet[StockBatch]:
+def _usable(today: date | None = None) -> QuerySet[StockBatch]:
     """Batches that may be dispensed: not expired, something on hand, earliest expiry first."""
     today = today or timezone.localdate()
-    return StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__gte=today, quantity_on_hand__gt=0).order_by(
-        "expiry_date", "id"
-    )
+    return StockBatch.objects.filter(expiry_date__gte=today, quantity_on_hand__gt=0).order_by("expiry_date", "id")
+
+
+def usable_batches(medicine_id: int, today: date | None = None) -> QuerySet[StockBatch]:
+    """One medicine's batches in the order a pickup takes them."""
+    return _usable(today).filter(medicine_id=medicine_id)
+
+
+def first_batches(medicine_ids: list[int]) -> dict[int, StockBatch]:
+    """The batch a pickup would take first, per medicine, in one query."""
+    first: dict[int, StockBatch] = {}
+    for batch in _usable().filter(medicine_id__in=medicine_ids):
+        first.setdefault(batch.medicine_id, batch)
+    return first
+
+
+def low_stock() -> list[Medicine]:
+    """Medicines in use whose unexpired stock is below their reorder level."""
+    medicines = with_stock(Medicine.objects.filter(active=True))
+    return list(medicines.filter(stock_on_hand__lt=F("reorder_level")).order_by("name", "id"))  # type: ignore[misc]
+
+
+def expiring_batches(within: timedelta = timedelta(days=30)) -> list[StockBatch]:
+    """Batches with stock on hand that expire within `within` (and have not yet)."""
+    today = timezone.localdate()
+    soon = _usable(today).filter(expiry_date__lte=today + within)
+    return list(soon.select_related("medicine"))
 
 
 def with_stock(medicines: QuerySet[Medicine], today: date | None = None) -> QuerySet[Medicine]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADMIN, DOCTOR, VOLUNTEER
+from accounts.selectors import doctors
 from audit.history import audited, audited_save
 from consultations.models import QueueEntry
 from consultations.services.rules import ensure_own, person, who
@@ -43,7 +44,7 @@ def queue_assign(*, by: User | None, visit_id: int, doctor_id: int, priority: st
     visit = lock_visit(visit_id)
     if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
         raise Conflict(f"Visit {visit.pk} is {visit.status}; it cannot be queued.", code="visit_closed")
-    doctor = User.objects.filter(pk=doctor_id, is_active=True, groups__name=DOCTOR).first()
+    doctor = doctors().filter(pk=doctor_id).first()
     if doctor is None:
         raise DomainError("Choose a doctor.", code="invalid", fields={"doctor": [f"User {doctor_id} is not a doctor."]})
     existing = QueueEntry.objects.filter(visit=visit, doctor=doctor, status__in=QueueEntry.OPEN).first()
