@@ -157,7 +157,7 @@ class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
     }
     audit_resource = audit_type = "user"
     serializer_class = UserSerializer
-    pagination_class = None
+    orderings = {"username": ("username",), "date_joined": ("date_joined",)}
 
     def get_queryset(self) -> QuerySet[User]:
         return selectors.users()
@@ -188,7 +188,7 @@ class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("role", str, OpenApiParameter.PATH, enum=list(ALL_ROLES))],
-        responses=UserSerializer,
+        responses={200: UserSerializer},
     )
     @action(detail=True, methods=["delete"], url_path=r"roles/(?P<role>[^/.]+)", audit_resource="user_role")
     def remove_role(self, request: Request, pk: int, role: str) -> Response:

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.events import emit, target_of
+from core.views import page_of
 
 
 def scope_of(record: Any) -> dict[str, Any]:
@@ -91,11 +92,6 @@ class AuditedList(AuditedReads):
     """GET {prefix}/, logged with its filters and count."""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        if page is None:
-            rows = list(queryset)
-            self.audit_list(len(rows))
-            return Response(self.get_serializer(rows, many=True).data)
-        self.audit_list(self.paginator.page.paginator.count)  # type: ignore[union-attr]
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = page_of(self, self.get_queryset(), self.get_serializer_class())
+        self.audit_list(response.data["count"])
+        return response

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -16,21 +14,14 @@ from camps.models import MedicalCamp
 from camps.serializers import CampCreateSerializer, CampSerializer, CampUpdateSerializer
 from core.views import ViewSet, valid
 
-LIST_LIMIT = 200
-
-
 class CampViewSet(AuditedList, AuditedRetrieve, ViewSet):
     allowed_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "partial_update": {ADMIN}}
     audit_resource = audit_type = "camp"
     serializer_class = CampSerializer
-    pagination_class = None
+    orderings = {"date": ("date",), "name": ("name",)}
 
     def get_queryset(self) -> QuerySet[MedicalCamp]:
         return selectors.camps()
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        queryset = super().filter_queryset(queryset)
-        return queryset[:LIST_LIMIT] if self.action == "list" else queryset
 
     @extend_schema(request=CampCreateSerializer, responses={201: CampSerializer})
     def create(self, request: Request) -> Response:

@@ -57,12 +57,6 @@ class QueueUpdateSerializer(NonEmptyUpdate, serializers.Serializer[Any]):
     priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, required=False)
 
 
-class QueueListSerializer(serializers.Serializer[Any]):
-    scope = serializers.CharField()
-    results = QueueEntrySerializer(many=True)
-    counts = serializers.ListField(child=serializers.DictField())
-
-
 class PrescriptionSerializer(serializers.ModelSerializer[Prescription]):
     medicine_name = serializers.CharField(source="medicine.name", read_only=True)
     medicine_type = serializers.CharField(source="medicine.type", read_only=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,13 +27,13 @@ from consultations.serializers import (
     PrescriptionUpdateSerializer,
     QueueAssignSerializer,
     QueueEntrySerializer,
-    QueueListSerializer,
     QueueUpdateSerializer,
     VisitFullSerializer,
     prescription_input,
 )
 from consultations.services import consultation, pickup, prescriptions, queue
-from core.views import ViewSet, int_param, valid
+from core.pagination import Pagination
+from core.views import ViewSet, int_param, page_of, valid
 from patients.models import Patient, Visit
 from patients.selectors import patients
 from patients.serializers import VisitSerializer, VisitStatusSerializer
@@ -40,7 +42,36 @@ from patients.services import visit_set_status
 QUEUE_READERS = {ADMIN, VOLUNTEER, DOCTOR, AUDITOR}
 CLINICIANS = {ADMIN, DOCTOR}
 CONSULTATION_READERS = {ADMIN, DOCTOR, COUNSELLOR, PHARMACIST, AUDITOR}
-QUEUE_LIMIT = 500
+
+
+class QueuePagination(Pagination):
+    """The list envelope plus the queue's own keys: what was asked for and each doctor's counts."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        count = {"type": "integer", "minimum": 0}
+        envelope["properties"]["scope"] = {
+            "type": "string",
+            "enum": ["all", "doctor", "patient"],
+            "description": "all open queues, one doctor's open queue, or a patient's entries",
+        }
+        envelope["properties"]["counts"] = {
+            "type": "array",
+            "description": "per doctor, over every entry of the list (not only this page), by name",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "doctor": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "waiting": count,
+                    "in_consultation": count,
+                    "total": count,
+                },
+                "required": ["doctor", "name", "waiting", "in_consultation", "total"],
+            },
+        }
+        envelope["required"] = [*envelope["required"], "scope", "counts"]
+        return envelope
 
 
 class QueueViewSet(AuditedRetrieve, ViewSet):
@@ -52,6 +83,8 @@ class QueueViewSet(AuditedRetrieve, ViewSet):
     }
     audit_type = "queue_entry"
     serializer_class = QueueEntrySerializer
+    pagination_class = QueuePagination
+    orderings = {"priority": ("rank", "queued_at"), "queued_at": ("queued_at",)}
 
     @property
     def audit_resource(self) -> str:  # type: ignore[override]
@@ -67,7 +100,7 @@ class QueueViewSet(AuditedRetrieve, ViewSet):
             OpenApiParameter("doctor", OpenApiTypes.INT, description="one doctor's open queue"),
             OpenApiParameter("patient", OpenApiTypes.INT, description="a patient's queue entries"),
         ],
-        responses=QueueListSerializer,
+        responses=QueueEntrySerializer(many=True),
     )
     def list(self, request: Request) -> Response:
         doctor, patient = int_param(request, "doctor"), int_param(request, "patient")
@@ -77,11 +110,12 @@ class QueueViewSet(AuditedRetrieve, ViewSet):
             scope, entries, ids = "patient", selectors.patient_queue(patient), {"patient_id": patient}
         else:
             scope, entries, ids = "all", selectors.all_queues(), {}
-        rows = list(entries[:QUEUE_LIMIT])
-        details = {"scope": scope, **ids, "count": len(rows)}
-        self.audit_list(len(rows), event="queue.viewed", details=details, scope={"patient_id": patient})
-        counts = selectors.counts_by_doctor(rows)
-        return Response({"scope": scope, "results": QueueEntrySerializer(rows, many=True).data, "counts": counts})
+        response = page_of(self, entries, QueueEntrySerializer)
+        count = response.data["count"]
+        details = {"scope": scope, **ids, "count": count}
+        self.audit_list(count, event="queue.viewed", details=details, scope={"patient_id": patient})
+        response.data.update(scope=scope, counts=selectors.counts_by_doctor(entries))
+        return response
 
     @extend_schema(request=QueueAssignSerializer, responses={201: QueueEntrySerializer})
     def create(self, request: Request) -> Response:
@@ -154,7 +188,7 @@ class PrescriptionViewSet(AuditedRetrieve, ViewSet):
         changed = prescriptions.prescription_update(by=user_of(request), prescription_id=pk, **changes)
         return Response(PrescriptionSerializer(changed).data)
 
-    @extend_schema(responses=PrescriptionSerializer)
+    @extend_schema(responses={200: PrescriptionSerializer})
     def destroy(self, request: Request, pk: int) -> Response:
         withdrawn = prescriptions.prescription_delete(by=user_of(request), prescription_id=pk)
         return Response(PrescriptionSerializer(withdrawn).data)
@@ -166,18 +200,20 @@ class PatientConsultationsViewSet(AuditedReads, ViewSet):
     allowed_roles = {"consultations": CONSULTATION_READERS}
     audit_resource = "consultation"
     audit_type = "patient"
+    orderings = {"created_at": ("created_at",)}
 
     def get_queryset(self) -> QuerySet[Patient]:
         return patients()
 
-    @extend_schema(responses=ConsultationSerializer(many=True))
+    @extend_schema(operation_id="patients_consultations_list", responses=ConsultationSerializer(many=True))
     @action(detail=True, methods=["get"])
     def consultations(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
-        rows = list(selectors.consultations_of_patient(patient.pk))
+        response = page_of(self, selectors.consultations_of_patient(patient.pk), ConsultationSerializer)
         message = f"viewed the consultations of {patient.book_no}"
-        self.audit_read(patient, event="consultations_viewed", details={"count": len(rows)}, message=message)
-        return Response(ConsultationSerializer(rows, many=True).data)
+        details = {"count": response.data["count"]}
+        self.audit_read(patient, event="consultations_viewed", details=details, message=message)
+        return response
 
 
 class VisitViewSet(AuditedRetrieve, ViewSet):
@@ -209,11 +245,11 @@ class VisitViewSet(AuditedRetrieve, ViewSet):
         lines = pickup.log_pickup(by, done, source="route")
         return Response({"visit": done.visit.pk, "visit_status": done.visit.status, "served": lines})
 
-    @extend_schema(responses=PickupLineSerializer(many=True))
+    @extend_schema(operation_id="visits_pickup_list", responses=PickupLineSerializer(many=True))
     @action(detail=True, methods=["get"], audit_resource="pickup")
     def pickup(self, request: Request, pk: int) -> Response:
         visit = self.get_object()
-        lines = selectors.pickup_lines(visit)
+        lines = selectors.pickup_lines(visit)  # in prescription order; a visit has a handful
         message = f"viewed the pickup of visit {pk}"
         self.audit_read(visit, event="pickup_viewed", details={"count": len(lines)}, message=message)
-        return Response(lines)
+        return page_of(self, lines, PickupLineSerializer)

@@ -1,8 +1,68 @@
+"""The one list shape: `{"count", "next", "previous", "results"}`, `page` and `page_size`.
+
+`page_size` defaults to 50 and may be 1 to 200; a value outside that, or a `page` that is
+not a whole number, is a 400 in the error shape rather than silently replaced (DRF clamps
+and falls back). A page past the last is a 404. Nothing is capped: `count` is every row.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+
+from core.errors import DomainError, NotFound
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def _whole(request: Request, name: str, low: int, high: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise DomainError(
+            f"{name} must be a whole number from {low} to {high}.",
+            fields={name: [f"A whole number from {low} to {high} is required."]},
+        )
+    return int(raw)
 
 
 class Pagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        return _whole(request, "page_size", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        self.request = request
+        number = _whole(request, "page", 1, 2**31) or 1
+        paginator = DjangoPaginator(queryset, self.get_page_size(request))
+        if number > max(paginator.num_pages, 1):
+            raise NotFound(f"There is no page {number}; this list has {paginator.num_pages}.", code="page_not_found")
+        self.page = paginator.page(number)
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 2**31}),
+            _query(
+                "page_size",
+                f"Rows per page (default {DEFAULT_PAGE_SIZE}).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            ),
+        ]
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["count", "next", "previous", "results"]
+        return envelope
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}

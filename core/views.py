@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import GenericViewSet
 
@@ -27,6 +29,14 @@ def int_param(request: Request, name: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise DomainError(f"{name} must be an id.", fields={name: ["A whole number is required."]})
     return int(raw)
+
+
+def page_of(view: GenericAPIView, rows: Any, serializer_class: Any) -> Response:  # type: ignore[type-arg]
+    """One page of a list in the envelope, after the view's filters and `ordering`."""
+    if hasattr(rows, "model"):  # a queryset: the query string's filters and order apply
+        rows = GenericAPIView.filter_queryset(view, rows)
+    page = view.paginate_queryset(rows)
+    return view.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class ViewSet(GenericViewSet):  # type: ignore[type-arg]
@@ -52,8 +62,9 @@ class ViewSet(GenericViewSet):  # type: ignore[type-arg]
             raise NotFound()
 
     def filter_queryset(self, queryset: Any) -> Any:
-        # Query-string filters narrow lists; a record named by its id is found whatever they say.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+        # Query-string filters narrow lists (`page_of`); a record named by its id is found
+        # whatever they say.
+        return queryset
 
 
 def router() -> SimpleRouter:

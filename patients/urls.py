@@ -5,6 +5,7 @@ from patients import views
 
 api = router()
 api.register("patients", views.PatientViewSet, basename="patient")
+api.register("patients", views.PatientVitalsViewSet, basename="patient-vitals")
 api.register("visits", views.VisitVitalsViewSet, basename="visit-vitals")
 api.register("vitals", views.VitalsViewSet, basename="vitals")
 urlpatterns = api.urls

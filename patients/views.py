@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, VOLUNTEER
-from audit.viewsets import AuditedList, AuditedRetrieve
+from audit.viewsets import AuditedList, AuditedReads, AuditedRetrieve
 from core.errors import NotFound
-from core.views import ViewSet, int_param, valid
+from core.views import ViewSet, int_param, page_of, valid
 from patients import selectors, services
 from patients.filters import PatientFilter
 from patients.models import Patient, Visit, Vitals
@@ -40,13 +40,13 @@ class PatientViewSet(AuditedList, AuditedRetrieve, ViewSet):
         "partial_update": REGISTRARS,
         "visits": REGISTRARS,
         "status": EVERYONE,
-        "vitals": CLINICAL_READERS,
     }
     audit_resource = audit_type = "patient"
     audit_list_event = "searched"
     audit_filters = tuple(PatientFilter.base_filters)
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
+    orderings = {"name": ("name",), "book_no": ("book_no",), "registered": ("created_at",)}
 
     def get_queryset(self) -> QuerySet[Patient]:
         return selectors.patients()
@@ -86,14 +86,26 @@ class PatientViewSet(AuditedList, AuditedRetrieve, ViewSet):
         self.audit_read(visit, event="status_viewed", details={"status": visit.status}, message=message)
         return Response(PatientStatusSerializer(visit).data)
 
-    @extend_schema(responses=VitalsHistorySerializer(many=True))
-    @action(detail=True, methods=["get"], audit_resource="vitals")
+
+class PatientVitalsViewSet(AuditedReads, ViewSet):
+    """GET patients/{id}/vitals/: a patient's vitals over every visit, newest first."""
+
+    allowed_roles = {"vitals": CLINICAL_READERS}
+    audit_resource = "vitals"
+    audit_type = "patient"
+    orderings = {"recorded_at": ("recorded_at",)}
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        return selectors.patients()
+
+    @extend_schema(operation_id="patients_vitals_list", responses=VitalsHistorySerializer(many=True))
+    @action(detail=True, methods=["get"])
     def vitals(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
-        data = VitalsHistorySerializer(selectors.vitals_history(patient.pk), many=True).data
+        response = page_of(self, selectors.vitals_history(patient.pk), VitalsHistorySerializer)
         message = f"viewed the vitals history of {patient.book_no}"
-        self.audit_read(patient, event="vitals_viewed", details={"count": len(data)}, message=message)
-        return Response(data)
+        self.audit_read(patient, event="vitals_viewed", details={"count": response.data["count"]}, message=message)
+        return response
 
 
 class VisitVitalsViewSet(ViewSet):

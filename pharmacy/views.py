@@ -31,6 +31,7 @@ class MedicineViewSet(AuditedList, AuditedRetrieve, ViewSet):
     audit_resource = audit_type = "medicine"
     audit_list_event = "searched"
     audit_filters = ("search",)
+    orderings = {"name": ("name", "formulation"), "stock": ("stock_on_hand",)}
 
     def get_queryset(self) -> QuerySet[Medicine]:
         if self.action == "list":

@@ -60,7 +60,7 @@ def test_user_list_for_admin_and_auditor_only(client_for, admin_user, auditor, v
     assert client_for(admin_user).get(USERS).status_code == 200
     listed = client_for(auditor).get(USERS)
     assert listed.status_code == 200
-    assert {u["username"] for u in listed.json()} >= {"alice_admin", "aud_auditor", "vic_volunteer"}
+    assert {u["username"] for u in listed.json()["results"]} >= {"alice_admin", "aud_auditor", "vic_volunteer"}
     assert audit.named("user.list_viewed")[-1]["details"]["count"] == 3
     refused = client_for(volunteer).get(USERS)
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")

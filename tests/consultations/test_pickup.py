@@ -198,7 +198,7 @@ def test_pickup_view_shows_remaining_and_stock_in_fixed_queries(pharma, doctor, 
     medicines = MedicineFactory.create_batch(2)
     StockBatchFactory(medicine=medicines[0], quantity_received=7)
     visit, _ = consulted_visit(doctor, (medicines[0], 10), (medicines[1], 3))
-    lines = pharma.get(f"/api/v1/visits/{visit.pk}/pickup/").json()
+    lines = pharma.get(f"/api/v1/visits/{visit.pk}/pickup/").json()["results"]
     assert [(line["remaining"], line["stock_available"], line["enough_stock"]) for line in lines] == [
         (10, 7, False),
         (3, 0, False),

@@ -142,7 +142,7 @@ def test_a_visit_through_two_doctors(client_for, volunteer, doctor, doctor2, cou
         ("consulted", "pending"),
         ("consulted", "done"),
     ]
-    consults = client_for(doctor).get(f"/api/v1/patients/{visit.patient_id}/consultations/").json()
+    consults = client_for(doctor).get(f"/api/v1/patients/{visit.patient_id}/consultations/").json()["results"]
     assert {c["doctor"]["id"] for c in consults} == {doctor.pk, doctor2.pk}
     assert audit.one("patient.consultations_viewed")["details"] == {"count": 2}
 

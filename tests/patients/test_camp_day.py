@@ -114,7 +114,7 @@ def test_first_half_of_a_camp_day(client_for, admin_user, volunteer, doctor, aud
     assert status["status"] == "vitals_recorded" and status["token_number"] == 1
     assert status["stages"]["registered"] and status["stages"]["vitals_recorded"] and not status["stages"]["queued"]
     assert audit.one("patient.status_viewed")["details"] == {"status": "vitals_recorded"}
-    history = vol.get(f"/api/v1/patients/{lakshmi_id}/vitals/").json()
+    history = vol.get(f"/api/v1/patients/{lakshmi_id}/vitals/").json()["results"]
     assert [row["bp_systolic"] for row in history] == [145]
     assert audit.one("patient.vitals_viewed")["details"] == {"count": 1}
 
