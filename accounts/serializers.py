@@ -3,14 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import password_validation
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from accounts.roles import ALL_ROLES
 
 
+@extend_schema_field({"type": "string", "description": "an email address, or empty when the user has none"})
+class OptionalEmail(serializers.CharField):
+    """Answered as stored: `format: email` would be untrue of the empty string users without one have."""
+
+
 class UserSerializer(serializers.ModelSerializer[User]):
     roles = serializers.SerializerMethodField()
+    email = OptionalEmail(read_only=True)
 
     class Meta:
         model = User

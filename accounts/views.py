@@ -42,6 +42,7 @@ class LoginView(APIView):
     authentication_classes: list[Any] = []
     audit_resource = "auth"
     audit_action = "login"
+    more_errors = {"POST": (401, 429)}
 
     @extend_schema(request=LoginSerializer, responses={200: TokenPair})
     def post(self, request: Request) -> Response:
@@ -81,6 +82,7 @@ class RefreshView(APIView):
     authentication_classes: list[Any] = []
     audit_resource = "auth"
     audit_action = "refresh"
+    more_errors = {"POST": (401,)}
 
     @extend_schema(request=RefreshSerializer, responses={200: inline_serializer("Access", {"access": s.CharField()})})
     def post(self, request: Request) -> Response:

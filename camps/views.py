@@ -14,6 +14,7 @@ from camps.models import MedicalCamp
 from camps.serializers import CampCreateSerializer, CampSerializer, CampUpdateSerializer
 from core.views import ViewSet, valid
 
+
 class CampViewSet(AuditedList, AuditedRetrieve, ViewSet):
     allowed_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "partial_update": {ADMIN}}
     audit_resource = audit_type = "camp"

@@ -1,8 +1,24 @@
-"""OpenAPI post-processing: the one error shape, on every operation."""
+"""The OpenAPI schema's error responses: the one error shape, and only the codes an operation can answer.
+
+drf-spectacular documents what a view returns; `AutoSchema` adds the refusals each operation
+can give, derived from what it takes (docs/api.md, "Errors"):
+
+- 400: it reads a body, query parameters, or an `Idempotency-Key` header;
+- 401 and 403: it needs a signed-in user (a user without the role, or without any role, is 403);
+- 404: its path names a record, or it is a list (a page past the last);
+- 409 and 422: it is a write taking `Idempotency-Key` (a first request still running, a key
+  reused for another request); domain conflicts (duplicates, transitions, stock) are 409 too;
+- 415: it reads a body (anything but JSON is refused);
+- what a view declares besides in `more_errors`, keyed like `allowed_roles` (login's 429).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from accounts.permissions import roles_for
 
 ERROR = {
     "type": "object",
@@ -19,22 +35,60 @@ ERROR = {
     "required": ["detail", "code"],
     "additionalProperties": True,
 }
-STATUSES = {
-    "400": "Invalid input",
-    "401": "Not signed in, or the token was rejected (code says why)",
-    "403": "The role does not allow this",
-    "404": "No such record",
-    "409": "Refused by a domain rule (duplicate, illegal transition, insufficient stock...)",
-    "429": "Too many attempts",
+DESCRIPTIONS = {
+    400: "Invalid input: `fields` names each invalid field or parameter",
+    401: "Not signed in, or the token was rejected (`code` says why)",
+    403: "The user's roles do not allow this",
+    404: "No such record, or no such page",
+    409: "Refused by a domain rule (duplicate, illegal transition, insufficient stock...), "
+    "or `idempotency_key_in_progress`",
+    415: "The body is not JSON",
+    422: "`idempotency_key_reused`: this Idempotency-Key came with another request",
+    429: "Too many attempts; `Retry-After` says when to try again",
 }
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 0}}}
 
 
-def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for code in sorted(self.error_codes(operation)):
+            response = {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": ERROR_REF}}}
+            if code == 429:
+                response["headers"] = RETRY_AFTER
+            responses.setdefault(str(code), response)
+        return operation
+
+    def signed_in(self) -> bool:
+        return roles_for(self.view, self.method, getattr(self.view, "action", None)) is not None
+
+    def error_codes(self, operation: dict[str, Any]) -> set[int]:
+        where = {p["in"] for p in operation.get("parameters", [])}
+        body = "requestBody" in operation
+        keyed = self.method in WRITES and self.signed_in()
+        codes: set[int] = set()
+        if body or "query" in where or keyed:
+            codes.add(400)
+        if self.signed_in():
+            codes |= {401, 403}
+        if "path" in where or self._is_list_view():
+            codes.add(404)
+        if keyed:
+            codes |= {409, 422}
+        if body:
+            codes.add(415)
+        more = getattr(self.view, "more_errors", {})
+        return codes | set(more.get(getattr(self.view, "action", None) or self.method, ()))
+
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def add_error_component(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """The Error schema every error response refers to."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
-    ref = {"$ref": "#/components/schemas/Error"}
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.setdefault("responses", {})
-            for code, text in STATUSES.items():
-                responses.setdefault(code, {"description": text, "content": {"application/json": {"schema": ref}}})
     return result

@@ -37,10 +37,14 @@ def all_queues() -> QuerySet[QueueEntry]:
 def counts_by_doctor(entries: QuerySet[QueueEntry]) -> list[dict[str, Any]]:
     """Per doctor over every entry of a queue list (two queries, whatever its length), by name."""
     S = QueueEntry.Status
-    rows = entries.order_by().values("doctor_id").annotate(
-        waiting=Count("id", filter=Q(status=S.WAITING)),
-        in_consultation=Count("id", filter=Q(status=S.IN_CONSULTATION)),
-        total=Count("id"),
+    rows = (
+        entries.order_by()
+        .values("doctor_id")
+        .annotate(
+            waiting=Count("id", filter=Q(status=S.WAITING)),
+            in_consultation=Count("id", filter=Q(status=S.IN_CONSULTATION)),
+            total=Count("id"),
+        )
     )
     by_id = {row.pop("doctor_id"): row for row in rows}
     names = {user.pk: user.display_name() for user in User.objects.filter(pk__in=by_id)}

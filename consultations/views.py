@@ -82,6 +82,7 @@ class QueueViewSet(AuditedRetrieve, ViewSet):
         "partial_update": {ADMIN, VOLUNTEER, DOCTOR},
     }
     audit_type = "queue_entry"
+    more_errors = {"create": (404,)}  # the visit or doctor the body names does not exist
     serializer_class = QueueEntrySerializer
     pagination_class = QueuePagination
     orderings = {"priority": ("rank", "queued_at"), "queued_at": ("queued_at",)}
@@ -140,6 +141,7 @@ class ConsultationViewSet(AuditedRetrieve, ViewSet):
         "prescriptions": CLINICIANS,
     }
     audit_resource = audit_type = "consultation"
+    more_errors = {"create": (404,)}  # the queue entry the body names does not exist
     serializer_class = ConsultationSerializer
 
     def get_queryset(self) -> QuerySet[Consultation]:

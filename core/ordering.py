@@ -1,7 +1,8 @@
 """`ordering` on lists whose order matters: one named order, `-` to reverse it.
 
 A viewset declares `orderings = {"name": ("model_field", ...)}`; without the parameter the
-list keeps its selector's order. Each order ends with the primary key, so pages never overlap. An unknown name is a 400 naming the allowed ones (DRF's OrderingFilter ignores it).
+list keeps its selector's order. Each order ends with the primary key, so pages never
+overlap. An unknown name is a 400 naming the allowed ones (DRF's OrderingFilter ignores it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Ordering(BaseFilterBackend):
             allowed = ", ".join(_choices(view))
             raise DomainError(f"ordering must be one of: {allowed}.", fields={"ordering": [f"One of: {allowed}."]})
         sign = "-" if raw.startswith("-") else ""
-        return queryset.order_by(*[f"{sign}{field}" for field in (*orderings[raw.lstrip('-')], "pk")])
+        return queryset.order_by(*[f"{sign}{field}" for field in (*orderings[raw.lstrip("-")], "pk")])
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         if not getattr(view, "orderings", {}):

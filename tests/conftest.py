@@ -14,6 +14,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 
 from accounts.tokens import AccessToken
+from tests import schema_check
 from tests.factories import PASSWORD, UserFactory
 
 # --- capturing what every sink received -------------------------------------------------
@@ -60,6 +61,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"secret scan over every audit sink: lines {lines}, leaks {len(leaks)}")
+        reporter.write_line(f"schema check: {schema_check.checked['ok']} API responses matched the OpenAPI schema")
     if leaks:
         if reporter is not None:
             reporter.write_line(f"SECRETS FOUND IN LOGS: {leaks}", red=True)
@@ -127,7 +129,10 @@ class Api(APIClient):
 
     def request(self, **kwargs: Any) -> Any:
         with TestCase.captureOnCommitCallbacks(execute=True):
-            return super().request(**kwargs)
+            response = super().request(**kwargs)
+        problem = schema_check.mismatch(response)
+        assert problem is None, f"response outside the OpenAPI schema: {problem}"
+        return response
 
     def as_user(self, user: Any) -> Api:
         self.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")

@@ -75,3 +75,36 @@ def test_errors_and_bearer_auth_are_described(schema):
     dispense = schema["paths"]["/api/v1/visits/{id}/dispense/"]["post"]
     assert {"bearerAuth": []} in dispense["security"]
     assert "409" in dispense["responses"]
+
+
+def _responses(schema, method, path):
+    return schema["paths"][path][method]["responses"]
+
+
+def test_deletes_document_the_200_body_they_answer(schema):
+    for path in ("/api/v1/prescriptions/{id}/", "/api/v1/users/{id}/roles/{role}/"):
+        responses = _responses(schema, "delete", path)
+        assert "204" not in responses and "schema" in responses["200"]["content"]["application/json"]
+
+
+def test_each_operation_lists_only_the_errors_it_can_answer(schema):
+    assert set(_responses(schema, "get", "/api/v1/auth/me/")) == {"200", "401", "403"}
+    assert set(_responses(schema, "get", "/api/v1/health/")) == {"200", "503"}
+    login = _responses(schema, "post", "/api/v1/auth/login/")
+    assert set(login) == {"200", "400", "401", "415", "429"}
+    assert "Retry-After" in login["429"]["headers"]
+    assert set(_responses(schema, "post", "/api/v1/patients/")) == {"201", "400", "401", "403", "409", "415", "422"}
+    assert "415" not in _responses(schema, "delete", "/api/v1/prescriptions/{id}/")
+
+
+def test_lists_document_their_envelope_filters_order_and_pages(schema):
+    search = schema["paths"]["/api/v1/patients/"]["get"]
+    params = {p["name"]: p for p in search["parameters"]}
+    assert {"page", "page_size", "ordering", "search", "book_no", "phone"} <= set(params)
+    assert params["page_size"]["schema"]["maximum"] == 200
+    assert "-name" in params["ordering"]["schema"]["enum"]
+    envelope = search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][envelope]["required"]) == {"count", "next", "previous", "results"}
+    queue = schema["paths"]["/api/v1/queue/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    queue_envelope = schema["components"]["schemas"][queue["$ref"].rsplit("/", 1)[1]]
+    assert {"scope", "counts"} <= set(queue_envelope["required"])
