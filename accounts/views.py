@@ -31,6 +31,7 @@ from accounts.tokens import PASSWORD_CLAIM, RefreshToken, password_version
 from audit.events import emit, target_of
 from audit.viewsets import AuditedList, AuditedRetrieve
 from core.errors import DomainError, Forbidden
+from core.idempotency import Idempotent
 from core.views import ViewSet, valid
 
 TokenPair = inline_serializer(
@@ -99,7 +100,7 @@ class RefreshView(APIView):
         return Response({"access": str(refresh.access_token)})
 
 
-class LogoutView(APIView):
+class LogoutView(Idempotent, APIView):
     allowed_roles = {"POST": EVERYONE}
     audit_resource = "auth"
     audit_action = "logout"

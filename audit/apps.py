@@ -8,4 +8,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from audit import checks, history  # noqa: F401  (registers the check and the signal)
+        from audit import checks, history, replays  # noqa: F401  (registers the check and the receivers)

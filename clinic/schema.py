@@ -1,7 +1,7 @@
 """The OpenAPI schema's error responses: the one error shape, and only the codes an operation can answer.
 
 drf-spectacular documents what a view returns; `AutoSchema` adds the refusals each operation
-can give, derived from what it takes (docs/api.md, "Errors"):
+can give, derived from what it takes (docs/api.md, "Errors, per operation"):
 
 - 400: it reads a body, query parameters, or an `Idempotency-Key` header;
 - 401 and 403: it needs a signed-in user (a user without the role, or without any role, is 403);
@@ -9,7 +9,9 @@ can give, derived from what it takes (docs/api.md, "Errors"):
 - 409 and 422: it is a write taking `Idempotency-Key` (a first request still running, a key
   reused for another request); domain conflicts (duplicates, transitions, stock) are 409 too;
 - 415: it reads a body (anything but JSON is refused);
-- what a view declares besides in `more_errors`, keyed like `allowed_roles` (login's 429).
+- what a view declares besides in `more_errors`, keyed like `allowed_roles` (login's 429);
+- 500 on every operation: a bug or an unreachable database can fail any of them (the tests
+  and the fuzzer still treat each 500 as a failure).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from accounts.permissions import roles_for
+from core.idempotency import HEADER, KEY_SCHEMA, REPLAYED_HEADER, WRITES
 
 ERROR = {
     "type": "object",
@@ -45,8 +48,22 @@ DESCRIPTIONS = {
     415: "The body is not JSON",
     422: "`idempotency_key_reused`: this Idempotency-Key came with another request",
     429: "Too many attempts; `Retry-After` says when to try again",
+    500: "Internal error (a bug, or the database unreachable); the event was logged",
 }
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
+KEY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": KEY_SCHEMA,
+    "description": "Makes a retry safe: the same request with the same key within 24 hours gets the first "
+    "answer again (with Idempotent-Replayed: true) and writes nothing; see docs/api.md.",
+}
+REPLAYED = {
+    REPLAYED_HEADER: {
+        "description": "present on an answer replayed for a retried request",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 0}}}
 
 
@@ -61,7 +78,14 @@ class AutoSchema(SpectacularAutoSchema):
             if code == 429:
                 response["headers"] = RETRY_AFTER
             responses.setdefault(str(code), response)
+        if self.keyed():
+            operation.setdefault("parameters", []).append(KEY_PARAMETER)
+            for response in responses.values():  # any stored answer, refusals included, may be replayed
+                response.setdefault("headers", {}).update(REPLAYED)
         return operation
+
+    def keyed(self) -> bool:
+        return self.method in WRITES and self.signed_in()
 
     def signed_in(self) -> bool:
         return roles_for(self.view, self.method, getattr(self.view, "action", None)) is not None
@@ -69,8 +93,8 @@ class AutoSchema(SpectacularAutoSchema):
     def error_codes(self, operation: dict[str, Any]) -> set[int]:
         where = {p["in"] for p in operation.get("parameters", [])}
         body = "requestBody" in operation
-        keyed = self.method in WRITES and self.signed_in()
-        codes: set[int] = set()
+        keyed = self.keyed()
+        codes: set[int] = {500}
         if body or "query" in where or keyed:
             codes.add(400)
         if self.signed_in():

@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The bottom package: installed for its management commands (backup), it has no models."""
+    """The bottom package: installed for its management command (backup) and the stored answers
+    of keyed writes (core.models.IdempotentAnswer)."""
 
     name = "core"
     verbose_name = "Core"

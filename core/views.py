@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import GenericViewSet
 
 from core.errors import DomainError, NotFound
+from core.idempotency import Idempotent
 from core.serializers import MAX_ID
 
 
@@ -39,7 +40,7 @@ def page_of(view: GenericAPIView, rows: Any, serializer_class: Any) -> Response:
     return view.get_paginated_response(serializer_class(page, many=True).data)
 
 
-class ViewSet(GenericViewSet):  # type: ignore[type-arg]
+class ViewSet(Idempotent, GenericViewSet):  # type: ignore[type-arg]
     """Every app's viewsets: numeric ids in paths (anything else is a 404, as `<int:pk>` was).
 
     Subclasses declare `allowed_roles` keyed by action name (read by the role check) and

@@ -88,12 +88,13 @@ def test_deletes_document_the_200_body_they_answer(schema):
 
 
 def test_each_operation_lists_only_the_errors_it_can_answer(schema):
-    assert set(_responses(schema, "get", "/api/v1/auth/me/")) == {"200", "401", "403"}
-    assert set(_responses(schema, "get", "/api/v1/health/")) == {"200", "503"}
+    assert set(_responses(schema, "get", "/api/v1/auth/me/")) == {"200", "401", "403", "500"}
+    assert set(_responses(schema, "get", "/api/v1/health/")) == {"200", "500", "503"}
     login = _responses(schema, "post", "/api/v1/auth/login/")
-    assert set(login) == {"200", "400", "401", "415", "429"}
+    assert set(login) == {"200", "400", "401", "415", "429", "500"}
     assert "Retry-After" in login["429"]["headers"]
-    assert set(_responses(schema, "post", "/api/v1/patients/")) == {"201", "400", "401", "403", "409", "415", "422"}
+    register = set(_responses(schema, "post", "/api/v1/patients/"))
+    assert register == {"201", "400", "401", "403", "409", "415", "422", "500"}
     assert "415" not in _responses(schema, "delete", "/api/v1/prescriptions/{id}/")
 
 
@@ -108,3 +109,13 @@ def test_lists_document_their_envelope_filters_order_and_pages(schema):
     queue = schema["paths"]["/api/v1/queue/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     queue_envelope = schema["components"]["schemas"][queue["$ref"].rsplit("/", 1)[1]]
     assert {"scope", "counts"} <= set(queue_envelope["required"])
+
+
+def test_signed_in_writes_take_an_idempotency_key_and_say_when_they_replay(schema):
+    for method, path in (("post", "/api/v1/visits/{id}/dispense/"), ("delete", "/api/v1/prescriptions/{id}/")):
+        operation = schema["paths"][path][method]
+        key = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+        assert key["in"] == "header" and key["schema"]["maxLength"] == 255
+        assert "Idempotent-Replayed" in operation["responses"]["200"]["headers"]
+    login = schema["paths"]["/api/v1/auth/login/"]["post"]
+    assert all(p["name"] != "Idempotency-Key" for p in login.get("parameters", []))
