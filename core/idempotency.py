@@ -57,7 +57,8 @@ class Claim:
     """A key held for one request, until its transaction ends."""
 
     def __init__(self, request: Request, key: str) -> None:
-        self.user_id = int(request.user.pk)
+        assert request.user.pk is not None  # Idempotent.initial claims for signed-in users only
+        self.user_id: int = request.user.pk
         self.key = key
         self.method = request.method or ""
         self.path = request.path
