@@ -16,12 +16,14 @@ can give, derived from what it takes (docs/api.md, "Errors, per operation"):
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from accounts.permissions import roles_for
 from core.idempotency import HEADER, KEY_SCHEMA, REPLAYED_HEADER, WRITES
+from core.serializers import MAX_ID
 
 ERROR = {
     "type": "object",
@@ -72,6 +74,9 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] == "id":  # ViewSet's [0-9]+: a record id
+                parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
         responses = operation.setdefault("responses", {})
         for code in sorted(self.error_codes(operation)):
             response = {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": ERROR_REF}}}
@@ -83,6 +88,12 @@ class AutoSchema(SpectacularAutoSchema):
             for response in responses.values():  # any stored answer, refusals included, may be replayed
                 response.setdefault("headers", {}).update(REPLAYED)
         return operation
+
+    def get_description(self) -> str:  # type: ignore[override]
+        """The view's own words only: a docstring inherited from a mixin describes the mixin."""
+        own = type(self.view).__dict__
+        handler = own.get(getattr(self.view, "action", None) or self.method.lower())
+        return inspect.cleandoc(getattr(handler, "__doc__", None) or own.get("__doc__") or "")
 
     def keyed(self) -> bool:
         return self.method in WRITES and self.signed_in()

@@ -20,6 +20,10 @@ def _choices(view: Any) -> list[str]:
     return [value for name in names for value in (name, f"-{name}")]
 
 
+def _varname(choice: str) -> str:
+    return f"{choice.lstrip('-').upper()}_DESC" if choice.startswith("-") else choice.upper()
+
+
 class Ordering(BaseFilterBackend):
     def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
         raw = request.query_params.get("ordering")
@@ -41,6 +45,11 @@ class Ordering(BaseFilterBackend):
                 "in": "query",
                 "required": False,
                 "description": "Order of the list; `-` reverses it. Without it, the list's own order.",
-                "schema": {"type": "string", "enum": _choices(view)},
+                "schema": {
+                    "type": "string",
+                    "enum": _choices(view),
+                    # names for generated clients' enums: NAME and NAME_DESC, not VALUE_1
+                    "x-enum-varnames": [_varname(choice) for choice in _choices(view)],
+                },
             }
         ]

@@ -197,6 +197,21 @@ def outsider(db: Any) -> Any:
     return _persona("olly_outsider")
 
 
+@pytest.fixture
+def wsgi_in_test() -> Iterator[None]:
+    """For requests sent straight to the WSGI app (schemathesis, the generated client): its
+    request_finished signal would close the test's database connection (and its transaction);
+    Django's own test client unhooks it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache

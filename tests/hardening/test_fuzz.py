@@ -12,8 +12,6 @@ import os
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -41,20 +39,9 @@ CHECKS = [
 ]
 
 
-@pytest.fixture
-def keep_connection():
-    """Requests go straight to the WSGI app, whose request_finished signal would close the test's
-    database connection (and its transaction); Django's own test client unhooks it the same way."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["admin", "volunteer"])
-def test_every_operation_answers_as_its_schema_says(role, keep_connection):
+def test_every_operation_answers_as_its_schema_says(role, wsgi_in_test):
     user = UserFactory(roles=[role])
     # Some records, so generated ids sometimes hit something.
     visit = VisitFactory(camp=CampFactory(), patient=PatientFactory())
