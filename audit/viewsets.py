@@ -57,6 +57,12 @@ class AuditedReads(GenericAPIView):  # type: ignore[type-arg]
             message=message or f"{event.replace('_', ' ')}: {label}",
         )
 
+    def read_page(self, record: Any, rows: Any, serializer_class: Any, *, event: str, message: str) -> Response:
+        """One page of what belongs to `record` (a patient's vitals, a visit's pickup), logged as a read of it."""
+        response = page_of(self, rows, serializer_class)
+        self.audit_read(record, event=event, details={"count": response.data["count"]}, message=message)
+        return response
+
     def audit_list(
         self,
         count: int,

@@ -211,11 +211,8 @@ class PatientConsultationsViewSet(AuditedReads, ViewSet):
     @action(detail=True, methods=["get"])
     def consultations(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
-        response = page_of(self, selectors.consultations_of_patient(patient.pk), ConsultationSerializer)
-        message = f"viewed the consultations of {patient.book_no}"
-        details = {"count": response.data["count"]}
-        self.audit_read(patient, event="consultations_viewed", details=details, message=message)
-        return response
+        rows, message = selectors.consultations_of_patient(patient.pk), f"viewed the consultations of {patient.book_no}"
+        return self.read_page(patient, rows, ConsultationSerializer, event="consultations_viewed", message=message)
 
 
 class VisitViewSet(AuditedRetrieve, ViewSet):
@@ -253,5 +250,4 @@ class VisitViewSet(AuditedRetrieve, ViewSet):
         visit = self.get_object()
         lines = selectors.pickup_lines(visit)  # in prescription order; a visit has a handful
         message = f"viewed the pickup of visit {pk}"
-        self.audit_read(visit, event="pickup_viewed", details={"count": len(lines)}, message=message)
-        return page_of(self, lines, PickupLineSerializer)
+        return self.read_page(visit, lines, PickupLineSerializer, event="pickup_viewed", message=message)

@@ -12,7 +12,7 @@ from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, VOLUNTEER
 from audit.viewsets import AuditedList, AuditedReads, AuditedRetrieve
 from core.errors import NotFound
-from core.views import ViewSet, int_param, page_of, valid
+from core.views import ViewSet, int_param, valid
 from patients import selectors, services
 from patients.filters import PatientFilter
 from patients.models import Patient, Visit, Vitals
@@ -102,10 +102,8 @@ class PatientVitalsViewSet(AuditedReads, ViewSet):
     @action(detail=True, methods=["get"])
     def vitals(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
-        response = page_of(self, selectors.vitals_history(patient.pk), VitalsHistorySerializer)
-        message = f"viewed the vitals history of {patient.book_no}"
-        self.audit_read(patient, event="vitals_viewed", details={"count": response.data["count"]}, message=message)
-        return response
+        rows, message = selectors.vitals_history(patient.pk), f"viewed the vitals history of {patient.book_no}"
+        return self.read_page(patient, rows, VitalsHistorySerializer, event="vitals_viewed", message=message)
 
 
 class VisitVitalsViewSet(ViewSet):

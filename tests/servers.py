@@ -7,7 +7,9 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +108,24 @@ def migrated_with_user(
     )
     manage(env, "shell", "-c", create)
     return env, password
+
+
+def at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
+    """Run each call from its own thread, released together by a barrier; responses in call order."""
+    results: list[requests.Response | None] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(i: int, call: Callable[[], requests.Response]) -> None:
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
 
 
 def two_servers(database: str, work: Path, **shared: str) -> tuple[Server, Server]:

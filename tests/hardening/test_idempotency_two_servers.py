@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 from collections import Counter
+from functools import partial
 
 import pytest
 import requests
@@ -27,21 +27,18 @@ ROUNDS = 12
 
 def at_once(requests_to_send: list[tuple[str, str, str, dict]]) -> list[requests.Response]:
     """(url, token, key, body) each from its own thread, released together."""
-    results: list[requests.Response | None] = [None] * len(requests_to_send)
-    barrier = threading.Barrier(len(requests_to_send))
-
-    def send(i: int, url: str, access: str, key: str, body: dict) -> None:
-        barrier.wait()
-        headers = {"Authorization": f"Bearer {access}", "Idempotency-Key": key}
-        results[i] = requests.post(url, json=body, headers=headers, timeout=60)
-
-    threads = [threading.Thread(target=send, args=(i, *job)) for i, job in enumerate(requests_to_send)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
+    return servers.at_once(
+        [
+            partial(
+                requests.post,
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {access}", "Idempotency-Key": key},
+                timeout=60,
+            )
+            for url, access, key, body in requests_to_send
+        ]
+    )
 
 
 def test_one_key_through_two_servers_at_once_is_one_pickup(tmp_path):
