@@ -33,7 +33,8 @@ from consultations.serializers import (
 )
 from consultations.services import consultation, pickup, prescriptions, queue
 from core.pagination import Pagination
-from core.views import ViewSet, int_param, page_of, valid
+from core.params import int_param
+from core.views import ViewSet, page_of, valid
 from patients.models import Patient, Visit
 from patients.selectors import patients
 from patients.serializers import VisitSerializer, VisitStatusSerializer

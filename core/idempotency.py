@@ -45,6 +45,8 @@ _running_lock = threading.Lock()
 
 
 class Replay(Exception):
+    """Leaves DRF's `initial()` with the stored answer, which `handle_exception` returns as it is."""
+
     def __init__(self, response: HttpResponse) -> None:
         self.response = response
 

@@ -13,22 +13,11 @@ from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
+from core.params import whole_param
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-
-
-def _whole(request: Request, name: str, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise DomainError(
-            f"{name} must be a whole number from {low} to {high}.",
-            fields={name: [f"A whole number from {low} to {high} is required."]},
-        )
-    return int(raw)
 
 
 class Pagination(PageNumberPagination):
@@ -37,11 +26,11 @@ class Pagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int:
-        return _whole(request, "page_size", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+        return whole_param(request, "page_size", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
-        number = _whole(request, "page", 1, 2**31) or 1
+        number = whole_param(request, "page", 1, 2**31) or 1
         paginator = DjangoPaginator(queryset, self.get_page_size(request))
         if number > max(paginator.num_pages, 1):
             raise NotFound(f"There is no page {number}; this list has {paginator.num_pages}.", code="page_not_found")

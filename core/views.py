@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import GenericViewSet
 
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.idempotency import Idempotent
 from core.serializers import MAX_ID
 
@@ -20,16 +20,6 @@ def valid(serializer_class: Any, request: Request, **kwargs: Any) -> dict[str, A
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-def int_param(request: Request, name: str) -> int | None:
-    """An optional id in the query string, or a 400 in the error shape."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
-        raise DomainError(f"{name} must be an id.", fields={name: ["A whole number is required."]})
-    return int(raw)
 
 
 def page_of(view: GenericAPIView, rows: Any, serializer_class: Any) -> Response:  # type: ignore[type-arg]

@@ -12,7 +12,8 @@ from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, VOLUNTEER
 from audit.viewsets import AuditedList, AuditedReads, AuditedRetrieve
 from core.errors import NotFound
-from core.views import ViewSet, int_param, valid
+from core.params import int_param
+from core.views import ViewSet, valid
 from patients import selectors, services
 from patients.filters import PatientFilter
 from patients.models import Patient, Visit, Vitals
