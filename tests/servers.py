@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from tests import schema_check
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -81,6 +83,7 @@ def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1") -> Ser
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server(process, f"http://127.0.0.1:{port}")
+    schema_check.servers.add(f"127.0.0.1:{port}")  # its API answers are checked against the schema
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -44,3 +44,17 @@ def test_an_error_outside_the_error_shape_is_caught(admin_user):
     assert response.status_code == 404 and schema_check.mismatch(response) is None
     response.content = b'{"error": "not found"}'
     assert "detail" in schema_check.mismatch(response)
+
+
+def test_answers_from_servers_a_test_started_are_checked_and_others_are_not(db):
+    error = json.dumps({"detail": "x", "code": "conflict"}).encode()
+    schema_check.servers.add("127.0.0.1:9")
+    try:
+        ours = schema_check._from_url("GET", "http://127.0.0.1:9/api/v1/auth/me/", None, 409, {}, error)
+        assert "409" in ours
+        other_host = schema_check._from_url("GET", "http://127.0.0.1:9/api/v1/auth/me/", "evil.example", 409, {}, error)
+        assert other_host is None  # sent in another host's name: Django's host check answers, not the API
+    finally:
+        schema_check.servers.discard("127.0.0.1:9")
+    not_ours = schema_check._from_url("POST", "http://127.0.0.1:8/api/v1/logs/receiving/x", None, 202, {}, b"{}")
+    assert not_ours is None  # the fake LogBull shares the /api/v1/ prefix
