@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +43,8 @@ KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[
 replayed = Signal()  # sender=IdempotentAnswer, answer=<IdempotentAnswer>
 _running: set[tuple[int, str]] = set()  # keys held in this process
 _running_lock = threading.Lock()
+PRUNE_EVERY = 300
+_pruned_at = -float(PRUNE_EVERY)
 
 
 class Replay(Exception):
@@ -106,6 +109,15 @@ class Claim:
             body=response.content.decode(),
             created_at=timezone.now(),
         )
+        _prune()
+
+
+def _prune() -> None:
+    """Delete expired answers, at most once per PRUNE_EVERY seconds per process (one query saved per write)."""
+    global _pruned_at
+    now = time.monotonic()
+    if now - _pruned_at >= PRUNE_EVERY:
+        _pruned_at = now
         IdempotentAnswer.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
 
 
