@@ -11,12 +11,9 @@ from django.utils import timezone
 from pharmacy.models import Medicine, StockBatch
 
 
-def medicines(search: str | None = None) -> QuerySet[Medicine]:
-    """The catalogue with stock on hand, by name; `search` matches part of a name."""
-    found = Medicine.objects.all()
-    if search:
-        found = found.filter(name__icontains=search[:120])
-    return with_stock(found).order_by("name", "formulation", "id")
+def medicines() -> QuerySet[Medicine]:
+    """The catalogue with stock on hand, by name (API lists filter it with pharmacy.filters)."""
+    return with_stock(Medicine.objects.all()).order_by("name", "formulation", "id")
 
 
 def medicine_detail() -> QuerySet[Medicine]:

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +13,7 @@ from accounts.roles import ADMIN, EVERYONE, PHARMACIST
 from audit.viewsets import AuditedList, AuditedRetrieve
 from core.views import ViewSet, valid
 from pharmacy import selectors, services
+from pharmacy.filters import MedicineFilter
 from pharmacy.models import Medicine, StockBatch
 from pharmacy.serializers import (
     AdjustSerializer,
@@ -31,20 +31,16 @@ class MedicineViewSet(AuditedList, AuditedRetrieve, ViewSet):
     audit_resource = audit_type = "medicine"
     audit_list_event = "searched"
     audit_filters = ("search",)
+    filterset_class = MedicineFilter
     orderings = {"name": ("name", "formulation"), "stock": ("stock_on_hand",)}
 
     def get_queryset(self) -> QuerySet[Medicine]:
-        if self.action == "list":
-            return selectors.medicines(self.request.query_params.get("search"))
-        return selectors.medicine_detail()
+        return selectors.medicines() if self.action == "list" else selectors.medicine_detail()
 
     def get_serializer_class(self) -> type[BaseSerializer[Medicine]]:
         return MedicineDetailSerializer if self.action == "retrieve" else MedicineSerializer
 
-    @extend_schema(
-        operation_id="medicines_list",
-        parameters=[OpenApiParameter("search", OpenApiTypes.STR, description="part of a medicine's name")],
-    )
+    @extend_schema(operation_id="medicines_list")
     def list(self, request: Request) -> Response:
         return super().list(request)
 

@@ -95,3 +95,14 @@ def _rx(medicine, quantity):
 def test_a_user_id_beyond_range_in_a_role_change_is_404(client_for, admin_user):
     UserFactory()
     assert client_for(admin_user).delete(f"/api/v1/users/{HUGE}/roles/doctor/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/api/v1/medicines/?search=", "/api/v1/patients/?search=", "/api/v1/patients/?name="])
+def test_a_nul_in_a_search_is_400_not_a_database_error(client_for, admin_user, url):
+    """PostgreSQL refuses NUL in text; the fuzzer found medicines/ answering 500 for it."""
+    MedicineFactory(name="Amlodipine")
+    api = client_for(admin_user)
+    response = api.get(url + "Aml\x00")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert api.get(url + "x" * 201).status_code == 400  # longer than any name: said, not cut
+    assert api.get("/api/v1/medicines/?search=aml").json()["count"] == 1
