@@ -16,6 +16,7 @@ from accounts.roles import ALL_ROLES
 from accounts.services import user_assign_role, user_remove_role
 from accounts.signin import SignInRefused, sign_in
 from audit.admin import AuditedHistoryAdmin
+from core.error_codes import ErrorCode
 
 
 class SignInForm(AdminAuthenticationForm):
@@ -32,13 +33,13 @@ class SignInForm(AdminAuthenticationForm):
         return self.cleaned_data
 
     def _refusal(self, refused: SignInRefused) -> forms.ValidationError:
-        if refused.code != "throttled":
+        if refused.code != ErrorCode.THROTTLED:
             return self.get_invalid_login_error()
         minutes = -(-(refused.retry_after or 60) // 60)
         return forms.ValidationError(
             "Too many failed sign-ins for this username from this address. "
             f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-            code="throttled",
+            code=ErrorCode.THROTTLED,
         )
 
 

@@ -13,15 +13,17 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 from accounts.tokens import PASSWORD_CLAIM, password_version
+from audit import event_types as E
 from audit.events import emit
+from core.error_codes import ErrorCode
 
 REASONS = {
-    "token_expired": "The access token has expired; refresh it or log in again.",
-    "token_invalid": "The access token is malformed or its signature is wrong.",
-    "token_missing_user_claim": "The access token names no user.",
-    "user_not_found": "The user of this token no longer exists.",
-    "user_inactive": "The user of this token is deactivated.",
-    "token_revoked": "The password changed after this token was issued; log in again.",
+    ErrorCode.TOKEN_EXPIRED: "The access token has expired; refresh it or log in again.",
+    ErrorCode.TOKEN_INVALID: "The access token is malformed or its signature is wrong.",
+    ErrorCode.TOKEN_MISSING_USER_CLAIM: "The access token names no user.",
+    ErrorCode.USER_NOT_FOUND: "The user of this token no longer exists.",
+    ErrorCode.USER_INACTIVE: "The user of this token is deactivated.",
+    ErrorCode.TOKEN_REVOKED: "The password changed after this token was issued; log in again.",
 }
 
 
@@ -30,14 +32,13 @@ class TokenRejected(exceptions.AuthenticationFailed):
 
     audited = True
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: ErrorCode) -> None:
         super().__init__(REASONS[code], code=code)
 
 
-def reject(code: str, user_id: Any = None) -> TokenRejected:
+def reject(code: ErrorCode, user_id: Any = None) -> TokenRejected:
     emit(
-        "auth.token_rejected",
-        action="login",
+        E.AUTH_TOKEN_REJECTED,
         outcome="failure",
         reason=code,
         actor=None,
@@ -63,19 +64,19 @@ class AuditedJWTAuthentication(JWTAuthentication):
         try:
             return AccessToken(raw)  # type: ignore[arg-type]
         except ExpiredTokenError:
-            raise reject("token_expired") from None
+            raise reject(ErrorCode.TOKEN_EXPIRED) from None
         except TokenError:
-            raise reject("token_invalid") from None
+            raise reject(ErrorCode.TOKEN_INVALID) from None
 
     def user_for(self, token: Token) -> Any:
         user_id = token.get(api_settings.USER_ID_CLAIM)
         if user_id is None:
-            raise reject("token_missing_user_claim")
+            raise reject(ErrorCode.TOKEN_MISSING_USER_CLAIM)
         user = get_user_model().objects.prefetch_related("groups").filter(pk=user_id).first()
         if user is None:
-            raise reject("user_not_found", user_id)
+            raise reject(ErrorCode.USER_NOT_FOUND, user_id)
         if not user.is_active:
-            raise reject("user_inactive", user_id)
+            raise reject(ErrorCode.USER_INACTIVE, user_id)
         if token.get(PASSWORD_CLAIM) != password_version(user):
-            raise reject("token_revoked", user_id)
+            raise reject(ErrorCode.TOKEN_REVOKED, user_id)
         return user

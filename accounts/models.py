@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from contextlib import suppress
+from functools import cached_property
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
@@ -26,17 +28,20 @@ class User(AuditedModel, AbstractUser):
     history = AuditedHistory(excluded_fields=["password", "last_login"])
 
     def role_names(self) -> list[str]:
-        """Role names, sorted; uses prefetched groups when present, cached per instance.
+        """Role names, sorted; uses prefetched groups when present, read once per instance."""
+        return list(self.roles)
 
-        A superuser holds the admin role whatever their groups: `createsuperuser` makes a
-        user that can use the API as an admin, as it can use Django admin.
-        """
-        cached = self.__dict__.get("_role_names")
-        if cached is None:
-            names = {group.name for group in self.groups.all()}
-            cached = sorted(names | {ADMIN} if self.is_superuser else names)
-            self.__dict__["_role_names"] = cached
-        return list(cached)
+    @cached_property
+    def roles(self) -> tuple[str, ...]:
+        """A superuser holds the admin role whatever their groups: `createsuperuser` makes a
+        user that can use the API as an admin, as it can use Django admin."""
+        names = {group.name for group in self.groups.all()}
+        return tuple(sorted(names | {ADMIN} if self.is_superuser else names))
+
+    def forget_roles(self) -> None:
+        """Read the roles afresh next time (`del` is cached_property's documented reset)."""
+        with suppress(AttributeError):
+            del self.roles
 
     def check_password(self, raw_password: str) -> bool:
         """Django's check; a hash it upgrades on the way is saved as a rehash, not a password change."""

@@ -10,8 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from audit import event_types as E
+from audit.catalogue import EventType
 from audit.events import emit, target_of
 from audit.history import audited_save
+from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, NotFound, one_or_404
 
 
@@ -26,7 +29,7 @@ def user_create(
     audited_save(user, by=by, details={"roles": sorted(roles or [])})
     if roles:
         user.groups.set(Group.objects.filter(name__in=roles))
-    user.__dict__.pop("_role_names", None)
+    user.forget_roles()
     return user
 
 
@@ -54,7 +57,7 @@ def _check_password(password: str, user: User) -> None:
 def _role_group(role: str) -> Group:
     group = Group.objects.filter(name=role).first()
     if group is None:
-        raise NotFound(f"There is no role named {role!r}.", code="unknown_role")
+        raise NotFound(f"There is no role named {role!r}.", code=ErrorCode.UNKNOWN_ROLE)
     return group
 
 
@@ -64,9 +67,9 @@ def user_assign_role(*, by: User, user: User, role: str) -> User:
     group = _role_group(role)
     before = user.role_names()
     if role in before:
-        raise Conflict(f"{user.username} already has the role {role}.", code="role_already_assigned")
+        raise Conflict(f"{user.username} already has the role {role}.", code=ErrorCode.ROLE_ALREADY_ASSIGNED)
     user.groups.add(group)
-    _after_roles_change(by=by, user=user, before=before, event="user.role_assigned", role=role)
+    _after_roles_change(by=by, user=user, before=before, event=E.USER_ROLE_ASSIGNED, role=role)
     return user
 
 
@@ -76,23 +79,22 @@ def user_remove_role(*, by: User, user: User, role: str) -> User:
     group = _role_group(role)
     before = user.role_names()
     if role not in before:
-        raise Conflict(f"{user.username} does not have the role {role}.", code="role_not_assigned")
+        raise Conflict(f"{user.username} does not have the role {role}.", code=ErrorCode.ROLE_NOT_ASSIGNED)
     user.groups.remove(group)
-    _after_roles_change(by=by, user=user, before=before, event="user.role_removed", role=role)
+    _after_roles_change(by=by, user=user, before=before, event=E.USER_ROLE_REMOVED, role=role)
     return user
 
 
-def _after_roles_change(*, by: User, user: User, before: list[str], event: str, role: str) -> None:
-    user.__dict__.pop("_role_names", None)
+def _after_roles_change(*, by: User, user: User, before: list[str], event: EventType, role: str) -> None:
+    user.forget_roles()
     after = user.role_names()
     staff = bool(after) or user.is_superuser
     if user.is_staff != staff:
         user.is_staff = staff
         audited_save(user, by=by, update_fields=["is_staff"])
-    verb = "gave" if event.endswith("assigned") else "took"
+    verb = "gave" if event is E.USER_ROLE_ASSIGNED else "took"
     emit(
         event,
-        action="update",
         actor=by,
         target=target_of(user),
         changes={"roles": {"old": before, "new": after}},

@@ -23,6 +23,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import User
 from accounts.signin import login_event, login_source
+from audit import event_types as E
 from audit.events import emit, target_of
 
 
@@ -40,8 +41,7 @@ def on_logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -
     if user is None:
         return
     emit(
-        "auth.logout",
-        action="logout",
+        E.AUTH_LOGOUT,
         actor=user,
         source=login_source(),
         target=target_of(user),
@@ -96,11 +96,10 @@ def after_user_save(sender: Any, instance: User, **kwargs: Any) -> None:
         return
     # A rehash ends earlier tokens too (they carry the old hash's version), so it is logged, as what it is.
     event, what = (
-        ("user.password_rehashed", "was rehashed") if changed[-1].rehash else ("user.password_changed", "changed")
+        (E.USER_PASSWORD_REHASHED, "was rehashed") if changed[-1].rehash else (E.USER_PASSWORD_CHANGED, "changed")
     )
     emit(
         event,
-        action="update",
         target=target_of(instance),
         details={"refresh_tokens_revoked": revoked},
         message=f"the password of {instance.get_username()} {what}; {revoked} refresh tokens revoked",

@@ -14,13 +14,15 @@ from django.contrib.auth import authenticate
 from accounts import throttling
 from accounts.models import User
 from audit import context
+from audit import event_types as E
 from audit.events import emit
+from core.error_codes import ErrorCode
 
 
 class SignInRefused(Exception):
     """Why a sign-in was refused: `invalid_credentials`, or `throttled` with seconds to wait."""
 
-    def __init__(self, code: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: ErrorCode, retry_after: int | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
@@ -36,12 +38,12 @@ def sign_in(request: Any, username: str, password: str) -> User:
     ip = client_ip()
     wait = throttling.retry_after(username, ip)
     if wait is not None:
-        login_event("failure", username, "throttled", details={"retry_after": wait})
-        raise SignInRefused("throttled", wait)
+        login_event("failure", username, ErrorCode.THROTTLED, details={"retry_after": wait})
+        raise SignInRefused(ErrorCode.THROTTLED, wait)
     user = authenticate(request, username=username, password=password)
     if not isinstance(user, User):
         throttling.record_failure(username, ip)
-        raise SignInRefused("invalid_credentials")
+        raise SignInRefused(ErrorCode.INVALID_CREDENTIALS)
     throttling.clear(username, ip)
     return user
 
@@ -55,8 +57,7 @@ def login_event(
     outcome: str, username: str, reason: str | None, user: User | None = None, details: dict[str, Any] | None = None
 ) -> None:
     emit(
-        "auth.login",
-        action="login",
+        E.AUTH_LOGIN,
         outcome=outcome,
         reason=reason,
         actor=user,

@@ -28,8 +28,10 @@ from accounts.serializers import (
 )
 from accounts.signin import SignInRefused, sign_in
 from accounts.tokens import PASSWORD_CLAIM, RefreshToken, password_version
+from audit import event_types as E
 from audit.events import emit, target_of
 from audit.viewsets import AuditedList, AuditedRetrieve
+from core.error_codes import ErrorCode
 from core.errors import DomainError, Forbidden
 from core.idempotency import Idempotent
 from core.views import ViewSet, valid
@@ -59,20 +61,19 @@ class LoginView(APIView):
 
 
 def _refusal(refused: SignInRefused) -> DomainError:
-    if refused.code == "throttled":
+    if refused.code == ErrorCode.THROTTLED:
         minutes = -(-(refused.retry_after or 60) // 60)
         return Throttled(
             f"Too many failed logins; try again in {minutes} minute{'s' if minutes != 1 else ''}.",
             retry_after=refused.retry_after,
         )
-    return DomainError("Wrong username or password.", code="invalid_credentials", status_code=401, audited=True)
+    return DomainError("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS, audited=True)
 
 
 class Throttled(DomainError):
     """429, already logged by the sign-in; `Retry-After` says when to try again."""
 
-    status_code = 429
-    default_code = "throttled"
+    default_code = ErrorCode.THROTTLED
 
     def __init__(self, detail: str, retry_after: int | None) -> None:
         super().__init__(detail, audited=True)
@@ -91,12 +92,10 @@ class RefreshView(APIView):
         refresh = _refresh_token(raw)
         user = User.objects.filter(pk=refresh.get("user_id")).first()
         if user is None or not user.is_active:
-            code = "user_not_found" if user is None else "user_inactive"
-            raise DomainError("This refresh token's user cannot sign in.", code=code, status_code=401)
+            code = ErrorCode.USER_NOT_FOUND if user is None else ErrorCode.USER_INACTIVE
+            raise DomainError("This refresh token's user cannot sign in.", code=code)
         if refresh.get(PASSWORD_CLAIM) != password_version(user):
-            raise DomainError(
-                "The password changed after this token was issued.", code="token_revoked", status_code=401
-            )
+            raise DomainError("The password changed after this token was issued.", code=ErrorCode.TOKEN_REVOKED)
         return Response({"access": str(refresh.access_token)})
 
 
@@ -117,12 +116,11 @@ class LogoutView(Idempotent, APIView):
         if raw:
             refresh = _refresh_token(raw)
             if str(refresh.get("user_id")) != str(request.user.pk):
-                raise Forbidden("That refresh token belongs to another user.", code="refresh_token_not_owned")
+                raise Forbidden("That refresh token belongs to another user.", code=ErrorCode.REFRESH_TOKEN_NOT_OWNED)
             refresh.blacklist()
             blacklisted = True
         emit(
-            "auth.logout",
-            action="logout",
+            E.AUTH_LOGOUT,
             source="auth",
             target=target_of(request.user),
             details={
@@ -203,8 +201,6 @@ def _refresh_token(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]
     except ExpiredTokenError:
-        raise DomainError(
-            "The refresh token has expired; log in again.", code="token_expired", status_code=401
-        ) from None
+        raise DomainError("The refresh token has expired; log in again.", code=ErrorCode.TOKEN_EXPIRED) from None
     except TokenError:
-        raise DomainError("The refresh token is invalid or revoked.", code="token_invalid", status_code=401) from None
+        raise DomainError("The refresh token is invalid or revoked.", code=ErrorCode.TOKEN_INVALID) from None

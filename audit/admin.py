@@ -16,15 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.events import emit, target_of
+from audit.catalogue import Kind
+from audit.event_types import EVENTS
+from audit.events import emit, scope_of, target_of
+from audit.refusals import log_domain_refusal, log_refusal
 from audit.sanitize import mask, sensitive_fields
-from audit.viewsets import scope_of
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
@@ -49,10 +52,9 @@ def masked_query(query: str, search_fields: Any) -> str:
 class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Reads in admin are events, like reads through the API."""
 
-    def read_event(self, record: Any, event: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def read_event(self, record: Any, kind: Kind, message: str, details: dict[str, Any] | None = None) -> None:
         emit(
-            f"{_audit_type(self.model)}.{event}",
-            action="read",
+            EVENTS.of(_audit_type(self.model), kind),
             source="admin",
             target=target_of(record),
             scope=scope_of(record),
@@ -67,7 +69,7 @@ class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         context = _rendered(response)
         record = context.get("original") if context and request.method == "GET" else None
         if record is not None:
-            self.read_event(record, "viewed", f"viewed {_audit_type(self.model)} {record.pk} in admin")
+            self.read_event(record, Kind.VIEWED, f"viewed {_audit_type(self.model)} {record.pk} in admin")
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
@@ -84,13 +86,12 @@ class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         details: dict[str, Any] = {"filters": filters, "count": changelist.result_count}
         if query:
             details["query"] = masked_query(query, self.get_search_fields(request))
-        kind = "searched" if query else "list_viewed"
+        event = EVENTS.of(_audit_type(self.model), Kind.SEARCHED if query else Kind.LIST_VIEWED)
         emit(
-            f"{_audit_type(self.model)}.{kind}",
-            action="read",
+            event,
             source="admin",
             details=details,
-            message=f"{kind.replace('_', ' ')} {self.model._meta.verbose_name_plural}: {changelist.result_count}",
+            message=f"{event.words} {self.model._meta.verbose_name_plural}: {changelist.result_count}",
         )
 
 
@@ -99,23 +100,21 @@ class AuditedHistoryAdmin(AuditedReadsAdmin, SimpleHistoryAdmin):  # type: ignor
         # simple-history renders the History page here once it has found the record and checked access.
         record = context.get("object")
         if template == self.object_history_template and record is not None:
-            self.read_event(record, "history_viewed", f"viewed the history of {_audit_type(self.model)} {record.pk}")
+            self.read_event(record, Kind.HISTORY_VIEWED, f"viewed the history of {_audit_type(self.model)} {record.pk}")
         return super().render_history_view(request, template, context, **kwargs)
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         if request.method == "POST":
-            audit_type = getattr(self.model, "audit_type", self.model._meta.model_name)
-            emit(
-                f"{audit_type}.revert",
-                action="update",
-                outcome="failure",
-                reason="history_is_read_only",
-                target={"type": audit_type, "id": object_id},
-                details={"version_id": version_id},
+            audit_type = _audit_type(self.model)
+            log_refusal(
+                EVENTS.of(audit_type, Kind.REVERT),
+                code=ErrorCode.HISTORY_IS_READ_ONLY,
+                detail=f"a revert of {audit_type} {object_id} to version {version_id}",
                 source="admin",
-                message=f"refused a revert of {audit_type} {object_id} to version {version_id}",
+                target={"type": audit_type, "id": object_id},
+                extra={"version_id": version_id},
             )
             raise PermissionDenied("History is read-only.")
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -135,14 +134,28 @@ class ServiceAdmin(AuditedHistoryAdmin):
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
         raise PermissionDenied("Records of this kind are not changed here.")
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        # A save loads its row once, locked for the transaction changeform_view opens; the
+        # service is handed that row (change_via) instead of loading it again.
+        if request.method != "POST":
+            return super().get_object(request, object_id, from_field)
+        queryset = self.get_queryset(request).select_for_update(of=("self",))
+        try:
+            return queryset.get(pk=self.model._meta.pk.to_python(object_id))
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
-            saved = self.change_via(request, obj, changes) if changes else obj
-        else:
+        if not change:  # the admin goes on with the form's instance: give it the saved values
             saved = self.create_via(request, form)
-        obj.pk = saved.pk
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+            for field in saved._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(saved, field.attname))
+            obj._state.adding = False
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        if changes:  # the service checks and changes `obj` itself, from its values as loaded
+            obj.audit_restore()
+            self.change_via(request, obj, changes)
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
@@ -151,16 +164,12 @@ class ServiceAdmin(AuditedHistoryAdmin):
             with transaction.atomic():
                 return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:
-            audit_type = getattr(self.model, "audit_type", self.model._meta.model_name)
-            emit(
-                f"{audit_type}.{'update' if object_id else 'create'}",
-                action="update" if object_id else "create",
-                outcome="failure",
-                reason=str(exc.get_codes()),
-                target={"type": audit_type, "id": object_id} if object_id else None,
-                details={"fields": exc.fields} if exc.fields else None,
+            audit_type = _audit_type(self.model)
+            log_domain_refusal(
+                exc,
+                EVENTS.attempt(audit_type, Kind.UPDATE if object_id else Kind.CREATE),
                 source="admin",
-                message=f"admin change refused: {exc.detail}",
+                record={"type": audit_type, "id": object_id} if object_id else None,
             )
             messages.error(request, f"Not saved: {exc.detail}")
             return HttpResponseRedirect(request.get_full_path())
@@ -178,16 +187,13 @@ class ServiceAdmin(AuditedHistoryAdmin):
         form = adminform.form if adminform is not None else None
         if request.method == "POST" and form is not None and form.errors:
             # A form refusal (a field out of range, a constraint) is logged like an API 400.
-            audit_type = getattr(self.model, "audit_type", self.model._meta.model_name)
-            emit(
-                f"{audit_type}.{'create' if add else 'update'}",
-                action="create" if add else "update",
-                outcome="failure",
-                reason="invalid",
-                target={"type": audit_type, "id": obj.pk} if obj is not None and obj.pk else None,
-                details={"fields": {k: [str(m) for m in v] for k, v in form.errors.items()}},
+            log_refusal(
+                EVENTS.attempt(_audit_type(self.model), Kind.CREATE if add else Kind.UPDATE),
+                code=ErrorCode.INVALID,
+                detail="; ".join(form.errors),
                 source="admin",
-                message="admin form refused: " + "; ".join(form.errors),
+                record=obj if obj is not None and obj.pk else None,
+                fields={k: [str(m) for m in v] for k, v in form.errors.items()},
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

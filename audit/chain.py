@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import event_types as E
 from audit.events import emit
 from audit.models import AuditEvent, AuditSeal
 
@@ -87,8 +88,7 @@ def _lock() -> bool:
 
 def _checkpoint(head: AuditSeal, count: int) -> None:
     emit(
-        "audit.sealed",
-        action="execute",
+        E.AUDIT_SEALED,
         source="command",
         actor=None,
         details={"seq": head.seq, "head_hash": head.hash, "sealed": count},
@@ -176,7 +176,7 @@ def checkpoints_from(lines: Iterable[str]) -> dict[int, str]:
     """`audit.sealed` checkpoints of a JSONL file: sequence number -> head hash."""
     found: dict[int, str] = {}
     for line in lines:
-        if '"audit.sealed"' not in line:
+        if E.AUDIT_SEALED.name not in line:
             continue
         try:
             details = json.loads(line).get("details") or {}

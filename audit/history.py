@@ -10,7 +10,7 @@ neither. The same path serves the API, Django admin and management commands, so 
 change is logged once whichever way it is made.
 
 Services say who made a change and what it means in one explicit, typed context:
-`with audited(instance, by=user, event="queue.priority_changed", message=...):` around
+`with audited(instance, by=user, event=E.QUEUE_PRIORITY_CHANGED, message=...):` around
 the save, or `audited_save(instance, by=user, ...)`. `AuditedHistory` and simple-history's
 user lookup read that context; nothing travels in private attributes of the instance.
 """
@@ -29,10 +29,12 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from audit import context, store
+from audit.catalogue import EventType, Kind
 from audit.diff import build_changes, meaningful_fields
-from audit.events import actor_of, build_event, record_event
+from audit.event_types import EVENTS
+from audit.events import actor_name, actor_of, build_event, record_event
 
-_KINDS = {"+": ("create", "created"), "~": ("update", "updated"), "-": ("delete", "deleted")}
+_KINDS = {"+": Kind.CREATED, "~": Kind.UPDATED, "-": Kind.DELETED}
 
 
 class AuditedModel(models.Model):
@@ -48,16 +50,43 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """An update of a loaded record writes only the fields that changed (and `updated_at`)."""
+        if kwargs.get("update_fields") is None and not args and self.pk is not None and not self._state.adding:
+            changed = self.audit_changed_fields()
+            if changed is not None:
+                kwargs["update_fields"] = changed
+        super().save(*args, **kwargs)
+        self.audit_loaded = self.audit_values()
+
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
         instance = super().from_db(db, field_names, values)
         instance.audit_loaded = instance.audit_values()
         return instance
 
+    def audit_changed_fields(self) -> list[str] | None:
+        """Names of the fields that differ from the values as loaded; None when not loaded or unchanged."""
+        loaded = self.audit_loaded
+        if loaded is None:
+            return None
+        current = self.audit_values()
+        changed = {name for name, value in current.items() if name not in loaded or loaded[name] != value}
+        if not changed:
+            return None  # nothing changed: saved whole, as ever (a history row records the save)
+        auto_now = {f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)}
+        return sorted((changed | auto_now) - {self._meta.pk.name})
+
     def audit_values(self) -> dict[str, Any]:
         """Current values by field name (foreign keys as ids), deferred fields left out."""
         deferred = self.get_deferred_fields()
         return {f.name: getattr(self, f.attname) for f in self._meta.concrete_fields if f.attname not in deferred}
+
+    def audit_restore(self) -> None:
+        """Put the values as loaded back (a form set its input on the instance before a service checks it)."""
+        by_name = {f.name: f.attname for f in self._meta.concrete_fields}
+        for name, value in (self.audit_loaded or {}).items():
+            setattr(self, by_name[name], value)
 
     def audit_scope(self) -> dict[str, Any]:
         """patient_id / camp_id / visit_id this record concerns (no queries)."""
@@ -73,10 +102,9 @@ class Change:
 
     instance: models.Model
     by: Any = None
-    event: str | None = None
+    event: EventType | None = None
     message: str | None = None
     details: Mapping[str, Any] | None = None
-    action: str | None = None
 
 
 _changes: ContextVar[tuple[Change, ...]] = ContextVar("medcamp_audit_changes", default=())
@@ -87,13 +115,12 @@ def audited(
     instance: models.Model,
     *,
     by: Any = None,
-    event: str | None = None,
+    event: EventType | None = None,
     message: str | None = None,
     details: Mapping[str, Any] | None = None,
-    action: str | None = None,
 ) -> Iterator[None]:
     """Saves of `instance` inside this block are made by `by` and logged as `event`."""
-    token = _changes.set((*_changes.get(), Change(instance, by, event, message, details, action)))
+    token = _changes.set((*_changes.get(), Change(instance, by, event, message, details)))
     try:
         yield
     finally:
@@ -135,11 +162,11 @@ def change_event(
 ) -> dict[str, Any] | None:
     """The audit event for one history record, or None when nothing audited changed."""
     change = change_of(instance) or Change(instance)
-    action, past = _KINDS[history_type]
+    kind = _KINDS[history_type]
     current = instance.audit_values()
     names = instance.audit_fields
     changes = fields = None
-    if action == "update":
+    if kind == Kind.UPDATED:
         loaded = instance.audit_loaded
         if loaded is None:
             loaded = _values_of(prev) if prev is not None else {}
@@ -151,15 +178,13 @@ def change_event(
         selected = {k: v for k, v in current.items() if names is None or k in names}
         fields = meaningful_fields(selected, ignore=instance.audit_ignore)
     instance.audit_loaded = current
-    actor = actor_of(_actor(history_user))
-    who = (actor or {}).get("username", "system")
-    default_message = f"{who} {past} {instance.audit_label()}"
+    user = _actor(history_user)
+    default_message = f"{actor_name(user)} {kind} {instance.audit_label()}"
     if changes:
         default_message += f" ({', '.join(changes)})"
     return build_event(
-        change.event or f"{instance.audit_type}.{past}",
-        action=change.action or action,
-        actor=actor,
+        change.event or EVENTS.of(instance.audit_type, kind),
+        actor=actor_of(user),
         target={"type": instance.audit_type, "id": instance.pk},
         scope=instance.audit_scope(),
         changes=changes,

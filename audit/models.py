@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import models
 
-from audit.events import ACTIONS, OUTCOMES, SOURCES
+from audit.catalogue import ACTIONS
+from audit.events import OUTCOMES, SOURCES
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:

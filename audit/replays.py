@@ -10,6 +10,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from audit import event_types as E
 from audit.events import emit
 from core.idempotency import replayed
 
@@ -17,8 +18,7 @@ from core.idempotency import replayed
 @receiver(replayed)
 def log_replay(sender: Any, answer: Any, **kwargs: Any) -> None:
     emit(
-        "request.replayed",
-        action="execute",
+        E.REQUEST_REPLAYED,
         source="route",
         details={
             "method": answer.method,

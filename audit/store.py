@@ -14,7 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-NOT_STORED = frozenset({"audit.sealed"})
+from audit import event_types as E
+
+NOT_STORED = frozenset({E.AUDIT_SEALED.name})
 
 
 def canonical(record: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from audit import event_types as E
 from audit import store
 from audit.admin import AuditedReadsAdmin
 from audit.chain import GENESIS, chain_key, seal_hash
@@ -167,8 +168,7 @@ class AuditEventAdmin(AuditedReadsAdmin):
         count = rows.count()
         filters = {k: v for k, v in request.GET.items()}
         emit(
-            "audit.exported",
-            action="read",
+            E.AUDIT_EXPORTED,
             source="admin",
             details={"filters": filters, "count": count},
             message=f"exported {count} audit events as CSV",

@@ -34,6 +34,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from audit import event_types as E  # noqa: E402
 from audit.events import emit  # noqa: E402
 from audit.formatters import AuditJsonFormatter  # noqa: E402
 from audit.logbull import LogBullHandler  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> None:
     print(f"save, history + change event, file:     {audited_file:8.1f} us  ({audited_file / plain:.2f}x)")
 
     def one_emit(i: int) -> None:
-        emit("bench.event", action="read", target={"type": "bench", "id": i}, details={"i": i})
+        emit(E.PATIENT_VIEWED, target={"type": "patient", "id": i}, details={"i": i})
 
     use()
     base = timed(one_emit, n)

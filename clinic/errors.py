@@ -14,12 +14,21 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from audit.events import emit, target_of
-from audit.viewsets import scope_of
+from audit import event_types as E
+from audit.events import emit
+from audit.refusals import log_refusal
+from core.error_codes import ErrorCode
 from core.errors import NotFound, error_body
 from core.serializers import MAX_ID
 
-_VERBS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+_VERBS: dict[str, str] = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -33,54 +42,56 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     body = error_body(exc)
     response.data = body
     if not getattr(exc, "audited", False):
-        _audit_refusal(context, response.status_code, body)
+        _audit_refusal(context, exc, response.status_code, body)
     return response
 
 
-def _audit_refusal(context: dict[str, Any], status_code: int, body: dict[str, Any]) -> None:
+def _audit_refusal(
+    context: dict[str, Any], exc: exceptions.APIException, status_code: int, body: dict[str, Any]
+) -> None:
     view = context.get("view")
     request = context.get("request")
     method = getattr(request, "method", "GET") or "GET"
-    resource = getattr(view, "audit_resource", None) or type(view).__name__.lower()
+    resource = getattr(view, "audit_resource", None) or "request"
     verb = getattr(view, "audit_action", None) or _VERBS.get(method, "execute")
-    action = verb if verb in ("create", "read", "update", "delete", "login", "logout") else "execute"
     kwargs = getattr(view, "kwargs", {}) or {}
-    target, scope = _named_record(view, kwargs["pk"]) if "pk" in kwargs else (None, None)
-    details: dict[str, Any] = {"status": status_code}
-    if "fields" in body:
-        details["fields"] = body["fields"]
-    emit(
-        f"{resource}.{verb}",
-        action=action,
-        outcome="failure",
-        reason=body["code"],
-        target=target,
-        scope=scope,
-        details=details,
+    record = getattr(exc, "record", None)
+    if record is None and "pk" in kwargs:
+        record = _named_record(view, kwargs["pk"])
+    log_refusal(
+        E.EVENTS.attempt(resource, verb),
+        code=body["code"],
+        detail=f"{method} {status_code}: {body['detail']}",
         source="route",
-        message=f"{method} refused ({status_code} {body['code']}): {body['detail']}",
+        record=record if getattr(record, "pk", None) is not None else None,
+        target=record if isinstance(record, dict) else None,
+        fields=body.get("fields"),
+        status=status_code,
     )
 
 
-def _named_record(view: Any, pk: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The record the URL names, as the refusal's target, with the patient, visit and camp it concerns."""
+def _named_record(view: Any, pk: int) -> Any:
+    """The record the URL names (the view's, if it loaded it), or `{type, id}` when there is none."""
+    loaded = getattr(view, "loaded", None)
+    if loaded is not None and loaded.pk == pk:
+        return loaded
     try:
         model = view.get_queryset().model
     except Exception:  # a view without records of its own
-        return {"type": getattr(view, "audit_resource", "") or "record", "id": pk}, None
-    record = model._default_manager.filter(pk=pk).first() if isinstance(pk, int) and 0 < pk <= MAX_ID else None
+        return {"type": getattr(view, "audit_resource", "") or "record", "id": pk}
+    record = model._default_manager.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
     if record is None:
-        return {"type": getattr(model, "audit_type", None) or model._meta.model_name, "id": pk}, None
-    return target_of(record), scope_of(record)
+        return {"type": getattr(model, "audit_type", None) or model._meta.model_name, "id": pk}
+    return record
 
 
-def _json_error(status_code: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+def _json_error(code: ErrorCode, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code.value}, status=code.status)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
-        return _json_error(404, "not_found", "No such endpoint.")
+        return _json_error(ErrorCode.NOT_FOUND, "No such endpoint.")
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception or Http404())
@@ -88,16 +99,15 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
 
 def handler500(request: HttpRequest) -> Any:
     emit(
-        "request.failed",
-        action="execute",
+        E.REQUEST_FAILED,
         outcome="failure",
-        reason="server_error",
+        reason=ErrorCode.SERVER_ERROR,
         source="route",
         level=40,
         message=f"{request.method} {request.path} failed with an internal error",
     )
     if request.path.startswith("/api/"):
-        return _json_error(500, "server_error", "Internal server error; the event was logged.")
+        return _json_error(ErrorCode.SERVER_ERROR, "Internal server error; the event was logged.")
     from django.views.defaults import server_error
 
     return server_error(request)

@@ -86,19 +86,20 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
-            path("desk/", view(lambda r: admin_pages.desk(self, r)), name="patients_visit_desk"),
-            path(
-                "<int:visit_id>/pickup/",
-                view(lambda r, visit_id: admin_pages.pickup_page(self, r, visit_id)),
-                name="patients_visit_pickup",
-            ),
-            path(
-                "<int:visit_id>/slip/",
-                view(lambda r, visit_id: admin_pages.slip_page(self, r, visit_id)),
-                name="patients_visit_slip",
-            ),
+            path("desk/", view(self.desk_view), name="patients_visit_desk"),
+            path("<int:visit_id>/pickup/", view(self.pickup_view), name="patients_visit_pickup"),
+            path("<int:visit_id>/slip/", view(self.slip_view), name="patients_visit_slip"),
             *super().get_urls(),
         ]
+
+    def desk_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_pages.desk(self, request)
+
+    def pickup_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
+        return admin_pages.pickup_page(self, request, visit_id)
+
+    def slip_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
+        return admin_pages.slip_page(self, request, visit_id)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -152,7 +153,7 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
         return visit_register(by=user_of(request), patient_id=data["patient"].pk, camp_id=data["camp"].pk)
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return visit_set_status(by=user_of(request), visit_id=obj.pk, status=changes["status"])
+        return visit_set_status(by=user_of(request), visit_id=obj.pk, status=changes["status"], loaded=obj)
 
 
 class MyQueueFilter(admin.SimpleListFilter):
@@ -252,7 +253,7 @@ class QueueEntryAdmin(ServiceAdmin):
         )
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return queue_update(by=user_of(request), entry_id=obj.pk, **changes)
+        return queue_update(by=user_of(request), entry_id=obj.pk, loaded=obj, **changes)
 
 
 class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -376,8 +377,9 @@ class ConsultationAdmin(ServiceAdmin):
                 consultation_id=obj.pk,
                 counselling_status=changes.get("counselling_status", obj.counselling_status),
                 counselling_notes=changes.get("counselling_notes"),
+                loaded=obj,
             )
-        return consultation_update(by=user_of(request), consultation_id=obj.pk, **changes)
+        return consultation_update(by=user_of(request), consultation_id=obj.pk, loaded=obj, **changes)
 
 
 @admin.register(Prescription)

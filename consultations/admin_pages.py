@@ -25,7 +25,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import user_of
 from accounts.selectors import doctors
+from audit import event_types as E
+from audit.catalogue import EventType, Kind
 from audit.events import emit, target_of
+from audit.refusals import log_domain_refusal
 from consultations import camp_day
 from consultations.models import Consultation, QueueEntry
 from consultations.services import consultation as consultations
@@ -36,26 +39,15 @@ from patients.models import Patient, Visit
 from patients.serializers import PatientSerializer, VitalsSerializer
 
 
-def _refused(request: HttpRequest, exc: DomainError, event: str, target: Any = None) -> None:
-    """A refusal on a page: shown to the user and logged like the API's exception handler does."""
-    emit(
-        event,
-        action="create",
-        outcome="failure",
-        reason=str(exc.get_codes()),
-        target=target_of(target) if target is not None else None,
-        scope=target.audit_scope() if hasattr(target, "audit_scope") else None,
-        details={"fields": exc.fields, **exc.extra} if exc.fields else dict(exc.extra) or None,
-        source="admin",
-        message=f"admin page refused: {exc.detail}",
-    )
+def _refused(request: HttpRequest, exc: DomainError, attempted: EventType, record: Any = None) -> None:
+    """A refusal on a page: shown to the user and logged through the one refusal path."""
+    log_domain_refusal(exc, attempted, source="admin", record=record)
     messages.error(request, f"Not done: {exc.detail}")
 
 
-def _read(visit: Visit, event: str, message: str, details: dict[str, Any] | None = None) -> None:
+def _read(visit: Visit, event: EventType, message: str, details: dict[str, Any] | None = None) -> None:
     emit(
         event,
-        action="read",
         source="admin",
         target=target_of(visit),
         scope=visit.audit_scope(),
@@ -76,14 +68,15 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 def start(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Take the patient of a queue entry: it goes to in consultation and its consultation opens."""
     queue_url = reverse("admin:consultations_queueentry_changelist")
-    entry = get_object_or_404(QueueEntry, pk=entry_id)
-    existing = Consultation.objects.filter(queue_entry=entry).values_list("pk", flat=True).first()
+    existing = Consultation.objects.filter(queue_entry_id=entry_id).values_list("pk", flat=True).first()
     if existing is not None:
         return HttpResponseRedirect(reverse("admin:consultations_consultation_change", args=[existing]))
     try:
-        opened = consultations.consultation_open(by=user_of(request), queue_entry_id=entry_id)
+        with transaction.atomic():  # the entry is loaded and locked once, here, for the service
+            entry = get_object_or_404(QueueEntry.objects.select_for_update().select_related("doctor"), pk=entry_id)
+            opened = consultations.consultation_open(by=user_of(request), queue_entry_id=entry_id, loaded=entry)
     except DomainError as exc:
-        _refused(request, exc, "consultation.create", entry)
+        _refused(request, exc, E.EVENTS.attempt("consultation", Kind.CREATE), {"type": "queue_entry", "id": entry_id})
         return _back(request, queue_url)
     return HttpResponseRedirect(reverse("admin:consultations_consultation_change", args=[opened.pk]))
 
@@ -98,7 +91,7 @@ def complete(request: HttpRequest, consultation_id: int) -> HttpResponse:
     try:
         queue.queue_update(by=user_of(request), entry_id=consultation.queue_entry_id, status="completed")
     except DomainError as exc:
-        _refused(request, exc, "queue_entry.update", consultation)
+        _refused(request, exc, E.EVENTS.attempt("queue_entry", Kind.UPDATE), consultation)
         return _back(request, reverse("admin:consultations_consultation_change", args=[consultation_id]))
     messages.success(request, f"Token {consultation.visit.token_number} completed.")
     return HttpResponseRedirect(reverse("admin:consultations_queueentry_changelist") + "?mine=1")
@@ -106,17 +99,22 @@ def complete(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 # --- the pharmacist --------------------------------------------------------------------------
 def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> HttpResponse:
-    visit = get_object_or_404(Visit.objects.select_related("patient", "camp"), pk=visit_id)
-    if not admin.has_view_permission(request, visit):
-        raise PermissionDenied
-    may_dispense = request.user.has_perm("consultations.add_dispense")
-    if request.method == "POST":
-        if not may_dispense:
+    """What a visit has to pick up; a POST hands it over (the visit loaded once, locked, for the service)."""
+    visits = Visit.objects.select_related("patient", "camp")
+    with transaction.atomic():
+        if request.method == "POST":
+            visits = visits.select_for_update(of=("self",))
+        visit = get_object_or_404(visits, pk=visit_id)
+        if not admin.has_view_permission(request, visit):
             raise PermissionDenied
-        if _dispense(request, visit):
-            return HttpResponseRedirect(request.path)
+        may_dispense = request.user.has_perm("consultations.add_dispense")
+        if request.method == "POST":
+            if not may_dispense:
+                raise PermissionDenied
+            if _dispense(request, visit):
+                return HttpResponseRedirect(request.path)
     lines = camp_day.pickup_page(visit)
-    _read(visit, "visit.pickup_viewed", f"viewed the pickup of visit {visit.pk} in admin", {"count": len(lines)})
+    _read(visit, E.VISIT_PICKUP_VIEWED, f"viewed the pickup of visit {visit.pk} in admin", {"count": len(lines)})
     context = {
         **admin.admin_site.each_context(request),
         "title": f"Pickup: token {visit.token_number}, {visit.patient.name}",
@@ -142,9 +140,9 @@ def _dispense(request: HttpRequest, visit: Visit) -> bool:
         return False
     by = user_of(request)
     try:
-        done = pickup.visit_dispense(by=by, visit_id=visit.pk, items=items)
+        done = pickup.visit_dispense(by=by, visit_id=visit.pk, items=items, loaded=visit)
     except DomainError as exc:
-        _refused(request, exc, "dispense.create", visit)
+        _refused(request, exc, E.EVENTS.attempt("dispense", Kind.CREATE), visit)
         return False
     pickup.log_pickup(by, done, source="admin")
     messages.success(request, f"Handed over {done.units} units for token {visit.token_number}.")
@@ -191,16 +189,15 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
     try:
         with transaction.atomic():
             patient = found or patients.patient_create(by=by, **person.validated_data)  # type: ignore[union-attr]
-            visit = patients.visit_register(by=by, patient_id=patient.pk, camp_id=camp_id)
-            patients.vitals_record(by=by, visit_id=visit.pk, **vitals.validated_data)
+            visit = patients.visit_register(by=by, patient_id=patient.pk, camp_id=camp_id, loaded=patient)
+            patients.vitals_record(by=by, visit_id=visit.pk, loaded=visit, **vitals.validated_data)
             if data.get("doctor"):
-                queue.queue_assign(
-                    by=by, visit_id=visit.pk, doctor_id=int(data["doctor"]), priority=data.get("priority", "normal")
-                )
+                doctor, priority = int(data["doctor"]), data.get("priority", "normal")
+                queue.queue_assign(by=by, visit_id=visit.pk, doctor_id=doctor, priority=priority, loaded=visit)
     except (DomainError, ValueError) as exc:
         detail = exc.detail if isinstance(exc, DomainError) else "Choose a doctor from the list."
         if isinstance(exc, DomainError):
-            _refused(request, exc, "visit.create")
+            _refused(request, exc, E.EVENTS.attempt("visit", Kind.CREATE))
         errors["page"] = [str(detail)]
         return None
     return visit
@@ -213,6 +210,6 @@ def slip_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> Ht
         raise Http404("No such visit.")
     if not admin.has_view_permission(request, visit):
         raise PermissionDenied
-    _read(visit, "visit.slip_viewed", f"opened the printed slip of token {visit.token_number}")
+    _read(visit, E.VISIT_SLIP_VIEWED, f"opened the printed slip of token {visit.token_number}")
     vitals = getattr(visit, "vitals", None)
     return TemplateResponse(request, "admin/consultations/slip.html", {"visit": visit, "vitals": vitals})

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from audit.history import AuditedHistory, AuditedModel
+from core.error_codes import ErrorCode
 from patients.models import Visit
 from pharmacy.models import Medicine, StockMovement
 
@@ -109,6 +110,13 @@ class Prescription(AuditedModel):
         REPLACED = "replaced", "Replaced"
         DISPENSED = "dispensed", "Dispensed"
         DELETED = "deleted", "Deleted"
+
+    # The refusal of a change to a final prescription, by the status that made it final.
+    FINAL_CODES: ClassVar[dict[str, ErrorCode]] = {
+        Status.REPLACED: ErrorCode.PRESCRIPTION_REPLACED,
+        Status.DISPENSED: ErrorCode.PRESCRIPTION_DISPENSED,
+        Status.DELETED: ErrorCode.PRESCRIPTION_DELETED,
+    }
 
     class Slot(models.TextChoices):
         MORNING = "morning", "Morning"

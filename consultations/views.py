@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, PHARMACIST, VOLUNTEER
+from audit import event_types as E
 from audit.viewsets import AuditedReads, AuditedRetrieve
 from consultations import selectors
 from consultations.models import Consultation, Prescription, QueueEntry
@@ -115,7 +116,7 @@ class QueueViewSet(AuditedRetrieve, ViewSet):
         response = page_of(self, entries, QueueEntrySerializer)
         count = response.data["count"]
         details = {"scope": scope, **ids, "count": count}
-        self.audit_list(count, event="queue.viewed", details=details, scope={"patient_id": patient})
+        self.audit_list(count, event=E.QUEUE_VIEWED, details=details, scope={"patient_id": patient})
         response.data.update(scope=scope, counts=selectors.counts_by_doctor(entries))
         return response
 
@@ -213,7 +214,9 @@ class PatientConsultationsViewSet(AuditedReads, ViewSet):
     def consultations(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
         rows, message = selectors.consultations_of_patient(patient.pk), f"viewed the consultations of {patient.book_no}"
-        return self.read_page(patient, rows, ConsultationSerializer, event="consultations_viewed", message=message)
+        return self.read_page(
+            patient, rows, ConsultationSerializer, event=E.PATIENT_CONSULTATIONS_VIEWED, message=message
+        )
 
 
 class VisitViewSet(AuditedRetrieve, ViewSet):
@@ -251,4 +254,4 @@ class VisitViewSet(AuditedRetrieve, ViewSet):
         visit = self.get_object()
         lines = selectors.pickup_lines(visit)  # in prescription order; a visit has a handful
         message = f"viewed the pickup of visit {pk}"
-        return self.read_page(visit, lines, PickupLineSerializer, event="pickup_viewed", message=message)
+        return self.read_page(visit, lines, PickupLineSerializer, event=E.VISIT_PICKUP_VIEWED, message=message)

@@ -7,49 +7,54 @@ built by `error_body`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from rest_framework import exceptions, status
+from rest_framework import exceptions
+
+from core.error_codes import ErrorCode
 
 
 class DomainError(exceptions.APIException):
-    """A refused domain action: a status, a machine code and one human sentence."""
+    """A refused domain action: a machine code (which sets the status) and one human sentence.
 
-    status_code: int = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
+    `record` is the record the refusal concerns when the raiser has it loaded, so the refusal's
+    event names it (with its patient, visit and camp) without loading it again.
+    """
+
+    default_code: ErrorCode = ErrorCode.INVALID
     default_detail = "The request was refused."
 
     def __init__(
         self,
         detail: str | None = None,
         *,
-        code: str | None = None,
-        status_code: int | None = None,
+        code: ErrorCode | None = None,
         fields: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
+        record: Any = None,
         audited: bool = False,
     ) -> None:
-        super().__init__(detail or self.default_detail, code or self.default_code)
+        self.code: ErrorCode = code or self.default_code
+        super().__init__(detail or self.default_detail, str(self.code))
+        self.status_code = self.code.status
         self.audited = audited  # the raiser already logged the refusal
-        if status_code is not None:
-            self.status_code = status_code
         self.fields: dict[str, list[str]] | None = fields
         self.extra = extra or {}
+        self.record = record
 
 
 class Conflict(DomainError):
-    status_code: int = status.HTTP_409_CONFLICT
-    default_code = "conflict"
+    default_code = ErrorCode.INVALID_TRANSITION
 
 
 class Forbidden(DomainError):
-    status_code: int = status.HTTP_403_FORBIDDEN
-    default_code = "permission_denied"
+    default_code = ErrorCode.PERMISSION_DENIED
 
 
 class NotFound(DomainError):
-    status_code: int = status.HTTP_404_NOT_FOUND
-    default_code = "not_found"
+    default_code = ErrorCode.NOT_FOUND
     default_detail = "No such record."
 
 
@@ -60,7 +65,14 @@ def _first_code(codes: Any) -> str:
         return _first_code(codes[0])
     if isinstance(codes, dict) and codes:
         return _first_code(next(iter(codes.values())))
-    return "error"
+    return ErrorCode.INVALID
+
+
+def code_of(exc: exceptions.APIException) -> ErrorCode:
+    """The catalogued code of an API exception (a validation error is always `invalid`)."""
+    if isinstance(exc, exceptions.ValidationError):
+        return ErrorCode.INVALID
+    return ErrorCode(_first_code(exc.get_codes()))  # type: ignore[call-arg]  # a lookup by value
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
@@ -75,13 +87,34 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         first = next(iter(fields.values()))[0] if fields else "Invalid input."
-        return {"detail": f"Some fields are invalid: {first}", "code": "invalid", "fields": fields}
-    body: dict[str, Any] = {"detail": str(exc.detail), "code": _first_code(exc.get_codes())}
+        return {"detail": f"Some fields are invalid: {first}", "code": ErrorCode.INVALID.value, "fields": fields}
+    body: dict[str, Any] = {"detail": str(exc.detail), "code": code_of(exc).value}
     extra_fields = getattr(exc, "fields", None)
     if extra_fields:
         body["fields"] = extra_fields
     body.update(getattr(exc, "extra", {}) or {})
     return body
+
+
+@contextmanager
+def about(record: Any) -> Iterator[None]:
+    """A refusal raised in this block concerns `record` (loaded): its event names it without a query."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.record is None:
+            exc.record = record
+        raise
+
+
+def one_locked(queryset: Any, pk: Any, *, loaded: Any = None, missing: DomainError | None = None) -> Any:
+    """The record `pk`, locked for the transaction: `loaded` as it is when the caller loaded and locked
+    it already (Django admin's save does), else loaded here, so a write loads its row once."""
+    if loaded is not None:
+        if loaded.pk != pk:
+            raise ValueError(f"loaded record {loaded.pk} is not {pk}")
+        return loaded
+    return one_or_404(queryset.select_for_update(), pk, missing)
 
 
 def one_or_404(queryset: Any, pk: Any, missing: DomainError | None = None) -> Any:

@@ -31,6 +31,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
 
+from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError
 from core.models import IdempotentAnswer
 
@@ -41,17 +42,39 @@ LIFETIME = timedelta(hours=24)
 KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
 
 replayed = Signal()  # sender=IdempotentAnswer, answer=<IdempotentAnswer>
-_running: set[tuple[int, str]] = set()  # keys held in this process
-_running_lock = threading.Lock()
 PRUNE_EVERY = 300
-_pruned_at = -float(PRUNE_EVERY)
 
 
-class Replay(Exception):
-    """Leaves DRF's `initial()` with the stored answer, which `handle_exception` returns as it is."""
+class ThisProcess:
+    """What one process keeps between requests: the keys its requests hold, and when it last pruned."""
 
-    def __init__(self, response: HttpResponse) -> None:
-        self.response = response
+    def __init__(self) -> None:
+        self.held: set[tuple[int, str]] = set()
+        self.lock = threading.Lock()
+        self.pruned_at = -float(PRUNE_EVERY)
+
+    def hold(self, user_id: int, key: str) -> bool:
+        with self.lock:
+            if (user_id, key) in self.held:
+                return False
+            self.held.add((user_id, key))
+            return True
+
+    def release(self, user_id: int, key: str) -> None:
+        with self.lock:
+            self.held.discard((user_id, key))
+
+    def prune_due(self) -> bool:
+        """True at most once per PRUNE_EVERY seconds (one query saved on every other write)."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self.pruned_at < PRUNE_EVERY:
+                return False
+            self.pruned_at = now
+            return True
+
+
+PROCESS = ThisProcess()
 
 
 def keyed(request: Any) -> bool:
@@ -73,17 +96,14 @@ class Claim:
         self.fingerprint = digest.hexdigest()
 
     def hold(self) -> None:
-        with _running_lock:
-            if (self.user_id, self.key) in _running:
-                raise _in_progress()
-            _running.add((self.user_id, self.key))
+        if not PROCESS.hold(self.user_id, self.key):
+            raise _in_progress()
         if connection.vendor == "postgresql" and not _try_database_lock(self.user_id, self.key):
             self.release()
             raise _in_progress()
 
     def release(self) -> None:
-        with _running_lock:
-            _running.discard((self.user_id, self.key))
+        PROCESS.release(self.user_id, self.key)
 
     def earlier(self) -> IdempotentAnswer | None:
         found = IdempotentAnswer.objects.filter(user_id=self.user_id, key=self.key).first()
@@ -109,20 +129,12 @@ class Claim:
             body=response.content.decode(),
             created_at=timezone.now(),
         )
-        _prune()
+        if PROCESS.prune_due():  # expired answers
+            IdempotentAnswer.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
 
 
-def _prune() -> None:
-    """Delete expired answers, at most once per PRUNE_EVERY seconds per process (one query saved per write)."""
-    global _pruned_at
-    now = time.monotonic()
-    if now - _pruned_at >= PRUNE_EVERY:
-        _pruned_at = now
-        IdempotentAnswer.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
-
-
-def claim(request: Request) -> Claim:
-    """Hold the request's key, or leave with its stored answer (Replay), 409 or 422."""
+def claim(request: Request) -> Claim | HttpResponse:
+    """Hold the request's key, or return its stored answer; 409 or 422 are raised."""
     key = request.headers[HEADER]
     if not (1 <= len(key) <= 255 and all("!" <= char <= "~" for char in key)):
         raise DomainError(
@@ -142,19 +154,18 @@ def claim(request: Request) -> Claim:
     if answer.fingerprint != held.fingerprint:
         raise DomainError(
             f"This {HEADER} was used for another request; send a new key for a new request.",
-            code="idempotency_key_reused",
-            status_code=422,
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
         )
     replayed.send(sender=IdempotentAnswer, answer=answer)
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     response[REPLAYED_HEADER] = "true"
-    raise Replay(response)
+    return response
 
 
 def _in_progress() -> Conflict:
     return Conflict(
         f"A request with this {HEADER} is still running; retry in a moment for its answer.",
-        code="idempotency_key_in_progress",
+        code=ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
     )
 
 
@@ -169,7 +180,7 @@ def _try_database_lock(user_id: int, key: str) -> bool:
 class Idempotent:
     """Mixed into an API view (before APIView): keyed writes run as described above."""
 
-    _claim: Claim | None = None
+    held_key: Claim | None = None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if not keyed(request):
@@ -177,19 +188,27 @@ class Idempotent:
         try:
             with transaction.atomic():  # the write and its stored answer commit together
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-                if self._claim is not None:
-                    self._claim.keep(response)
+                if self.held_key is not None:
+                    self.held_key.keep(response)
             return response
         finally:
-            if self._claim is not None:
-                self._claim.release()
+            if self.held_key is not None:
+                self.held_key.release()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if keyed(request) and request.user.is_authenticated:
-            self._claim = claim(request)
+            held = claim(request)
+            if isinstance(held, Claim):
+                self.held_key = held
+            else:  # a repeat: this request's handler answers with the stored answer, nothing runs
+                setattr(self, (request.method or "").lower(), _answer(held))
 
-    def handle_exception(self, exc: Exception) -> Any:
-        if isinstance(exc, Replay):
-            return exc.response
-        return super().handle_exception(exc)  # type: ignore[misc]
+
+def _answer(response: HttpResponse) -> Any:
+    """A handler (as DRF's dispatch calls it after `initial`) that returns `response`."""
+
+    def handler(request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        return response
+
+    return handler

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
+from core.error_codes import ErrorCode
 from core.errors import NotFound
 from core.params import whole_param
 
@@ -33,7 +34,9 @@ class Pagination(PageNumberPagination):
         number = whole_param(request, "page", 1, 2**31) or 1
         paginator = DjangoPaginator(queryset, self.get_page_size(request))
         if number > max(paginator.num_pages, 1):
-            raise NotFound(f"There is no page {number}; this list has {paginator.num_pages}.", code="page_not_found")
+            raise NotFound(
+                f"There is no page {number}; this list has {paginator.num_pages}.", code=ErrorCode.PAGE_NOT_FOUND
+            )
         self.page = paginator.page(number)
         return list(self.page)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 
 Transitions = Mapping[str, frozenset[str]]
@@ -18,6 +19,6 @@ def check_transition(table: Transitions, current: str, new: str, *, what: str) -
         options = ", ".join(sorted(allowed)) or "none"
         raise Conflict(
             f"A {what} cannot move from {current} to {new} (allowed from {current}: {options}).",
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
             extra={"from": current, "to": new},
         )

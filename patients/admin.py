@@ -33,7 +33,7 @@ class PatientAdmin(PatientTrailLink, ServiceAdmin):
         return services.patient_create(by=user_of(request), **form.cleaned_data)
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return services.patient_update(by=user_of(request), patient_id=obj.pk, **changes)
+        return services.patient_update(by=user_of(request), patient_id=obj.pk, loaded=obj, **changes)
 
 
 @admin.register(Vitals)
@@ -54,7 +54,7 @@ class VitalsAdmin(ServiceAdmin):
         return services.vitals_record(by=user_of(request), visit_id=visit.pk, **data)
 
     def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return services.vitals_correct(by=user_of(request), vitals_id=obj.pk, **changes)
+        return services.vitals_correct(by=user_of(request), vitals_id=obj.pk, loaded=obj, **changes)
 
 
 def _book_number(term: str) -> Q | None:

@@ -8,10 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit import event_types as E
 from audit.history import audited, audited_save
 from camps.models import MedicalCamp
 from camps.services import camp_next_token
-from core.errors import Conflict, DomainError, NotFound, one_or_404
+from core.error_codes import ErrorCode
+from core.errors import Conflict, DomainError, NotFound, about, one_locked, one_or_404
 from core.statemachine import check_transition
 from patients.models import Patient, Visit, Vitals
 
@@ -25,7 +27,7 @@ def normalize_book_no(book_no: str) -> str:
 def _duplicate_patient(book_no: str, existing_id: int | None) -> Conflict:
     return Conflict(
         f"Book number {book_no} already belongs to patient {existing_id}.",
-        code="duplicate_patient",
+        code=ErrorCode.DUPLICATE_PATIENT,
         extra={"existing_id": existing_id},
     )
 
@@ -52,26 +54,27 @@ def patient_create(*, by: User | None, book_no: str, **fields: Any) -> Patient:
 
 
 @transaction.atomic
-def patient_update(*, by: User | None, patient_id: int, **changes: Any) -> Patient:
+def patient_update(*, by: User | None, patient_id: int, loaded: Patient | None = None, **changes: Any) -> Patient:
     """Change a patient's details; the event carries the changed fields only."""
-    patient = one_or_404(Patient.objects.select_for_update(), patient_id)
+    patient = one_locked(Patient.objects, patient_id, loaded=loaded)
     if "book_no" in changes:
         changes["book_no"] = normalize_book_no(changes["book_no"])
     for name, value in changes.items():
         setattr(patient, name, value)
-    _save_unique_book_no(patient, by)
+    with about(patient):
+        _save_unique_book_no(patient, by)
     return patient
 
 
 @transaction.atomic
-def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
-    """Register a patient for a camp with the camp's next token number."""
-    patient = one_or_404(Patient.objects, patient_id)
+def visit_register(*, by: User | None, patient_id: int, camp_id: int, loaded: Patient | None = None) -> Visit:
+    """Register a patient for a camp with the camp's next token number (`loaded`: the patient, if at hand)."""
+    patient = loaded if loaded is not None and loaded.pk == patient_id else one_or_404(Patient.objects, patient_id)
     camp = MedicalCamp.objects.filter(pk=camp_id).first()
     if camp is None:
-        raise NotFound(f"There is no camp {camp_id}.", code="camp_not_found")
+        raise NotFound(f"There is no camp {camp_id}.", code=ErrorCode.CAMP_NOT_FOUND)
     if camp.status == MedicalCamp.Status.CLOSED:
-        raise Conflict(f"Camp {camp.name!r} is closed.", code="camp_closed")
+        raise Conflict(f"Camp {camp.name!r} is closed.", code=ErrorCode.CAMP_CLOSED)
     existing = Visit.objects.filter(patient=patient, camp=camp).first()
     if existing is not None:
         raise _duplicate_visit(patient, camp, existing)
@@ -82,7 +85,7 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
     try:
         with (
             transaction.atomic(),
-            audited(visit, by=by, event="visit.registered", message=message, details={"token_number": token}),
+            audited(visit, by=by, event=E.VISIT_REGISTERED, message=message, details={"token_number": token}),
         ):
             visit.save()
     except IntegrityError:
@@ -93,7 +96,9 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int) -> Visit:
 def _duplicate_visit(patient: Patient, camp: MedicalCamp, existing: Visit | None) -> Conflict:
     extra = {"existing_id": existing.pk, "token_number": existing.token_number} if existing else {}
     return Conflict(
-        f"Patient {patient.book_no} is already registered for camp {camp.name!r}.", code="duplicate_visit", extra=extra
+        f"Patient {patient.book_no} is already registered for camp {camp.name!r}.",
+        code=ErrorCode.DUPLICATE_VISIT,
+        extra=extra,
     )
 
 
@@ -109,14 +114,16 @@ def visit_move(*, by: User | None, visit: Visit, to: str, reason: str = "") -> V
         setattr(visit, stamp, timezone.now())
     who = by.username if by else "system"
     message = f"{who} moved token {visit.token_number} from {old} to {to}" + (f" ({reason})" if reason else "")
-    audited_save(visit, by=by, event="visit.status_changed", message=message)
+    audited_save(visit, by=by, event=E.VISIT_STATUS_CHANGED, message=message)
     return visit
 
 
 @transaction.atomic
-def visit_set_status(*, by: User | None, visit_id: int, status: str) -> Visit:
+def visit_set_status(*, by: User | None, visit_id: int, status: str, loaded: Visit | None = None) -> Visit:
     """Complete or cancel a visit by hand; other stages follow from the work done."""
-    return visit_move(by=by, visit=lock_visit(visit_id, subject=True), to=status)
+    visit = lock_visit(visit_id, subject=True, loaded=loaded)
+    with about(visit):
+        return visit_move(by=by, visit=visit, to=status)
 
 
 def visit_set_counselling(*, by: User | None, visit: Visit, counselling: str) -> Visit:
@@ -124,55 +131,55 @@ def visit_set_counselling(*, by: User | None, visit: Visit, counselling: str) ->
     if visit.counselling != counselling:
         visit.counselling = counselling
         message = f"counselling of token {visit.token_number} is now {counselling}"
-        audited_save(visit, by=by, event="visit.counselling_changed", message=message)
+        audited_save(visit, by=by, event=E.VISIT_COUNSELLING_CHANGED, message=message)
     return visit
 
 
-def lock_visit(visit_id: int, *, subject: bool = False) -> Visit:
+def lock_visit(visit_id: int, *, subject: bool = False, loaded: Visit | None = None) -> Visit:
     """The visit, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
-    missing = None if subject else NotFound(f"There is no visit {visit_id}.", code="visit_not_found")
-    return one_or_404(Visit.objects.select_for_update(), visit_id, missing)
+    missing = None if subject else NotFound(f"There is no visit {visit_id}.", code=ErrorCode.VISIT_NOT_FOUND)
+    return one_locked(Visit.objects, visit_id, loaded=loaded, missing=missing)
 
 
 def check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         raise DomainError(
             "Diastolic pressure must be lower than systolic pressure.",
-            code="invalid",
+            code=ErrorCode.INVALID,
             fields={"bp_diastolic": [f"Diastolic ({diastolic}) must be lower than systolic ({systolic}); check both."]},
         )
 
 
 @transaction.atomic
-def vitals_record(*, by: User | None, visit_id: int, **values: Any) -> Vitals:
+def vitals_record(*, by: User | None, visit_id: int, loaded: Visit | None = None, **values: Any) -> Vitals:
     """Record a visit's vitals once; later changes are corrections."""
-    visit = lock_visit(visit_id, subject=True)
+    visit = lock_visit(visit_id, subject=True, loaded=loaded)
     if visit.status in CLOSED_VISIT:
-        raise Conflict(f"Visit {visit.pk} is {visit.status}.", code="visit_closed")
+        raise Conflict(f"Visit {visit.pk} is {visit.status}.", code=ErrorCode.VISIT_CLOSED)
     existing = Vitals.objects.filter(visit=visit).values_list("pk", flat=True).first()
     if existing is not None:
         raise Conflict(
             "Vitals are already recorded for this visit; correct them instead.",
-            code="vitals_exist",
+            code=ErrorCode.VITALS_EXIST,
             extra={"existing_id": existing},
         )
     check_blood_pressure(values.get("bp_systolic"), values.get("bp_diastolic"))
     vitals = Vitals(visit=visit, recorded_by=by, **values)
-    audited_save(vitals, by=by, event="vitals.recorded")
+    audited_save(vitals, by=by, event=E.VITALS_RECORDED)
     if visit.status == Visit.Status.REGISTERED:
         visit_move(by=by, visit=visit, to=Visit.Status.VITALS_RECORDED)
     return vitals
 
 
 @transaction.atomic
-def vitals_correct(*, by: User | None, vitals_id: int, **changes: Any) -> Vitals:
+def vitals_correct(*, by: User | None, vitals_id: int, loaded: Vitals | None = None, **changes: Any) -> Vitals:
     """Correct recorded vitals; the event carries old and new values of what changed."""
-    vitals = one_or_404(Vitals.objects.select_for_update().select_related("visit"), vitals_id)
+    vitals = one_locked(Vitals.objects.select_related("visit"), vitals_id, loaded=loaded)
     for name, value in changes.items():
         setattr(vitals, name, value)
     check_blood_pressure(vitals.bp_systolic, vitals.bp_diastolic)
     who = by.username if by else "system"
     audited_save(
-        vitals, by=by, event="vitals.corrected", message=f"{who} corrected the vitals of visit {vitals.visit_id}"
+        vitals, by=by, event=E.VITALS_CORRECTED, message=f"{who} corrected the vitals of visit {vitals.visit_id}"
     )
     return vitals

@@ -10,7 +10,10 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR, COUNSELLOR, DOCTOR, EVERYONE, VOLUNTEER
+from audit import event_types as E
+from audit.catalogue import Kind
 from audit.viewsets import AuditedList, AuditedReads, AuditedRetrieve
+from core.error_codes import ErrorCode
 from core.errors import NotFound
 from core.params import int_param
 from core.views import ViewSet, valid
@@ -43,7 +46,7 @@ class PatientViewSet(AuditedList, AuditedRetrieve, ViewSet):
         "status": EVERYONE,
     }
     audit_resource = audit_type = "patient"
-    audit_list_event = "searched"
+    audit_list_kind = Kind.SEARCHED
     audit_filters = tuple(PatientFilter.base_filters)
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -82,9 +85,9 @@ class PatientViewSet(AuditedList, AuditedRetrieve, ViewSet):
         patient = self.get_object()
         visit = selectors.latest_visit(patient.pk, int_param(request, "camp"))
         if visit is None:
-            raise NotFound("This patient has no visit for that camp.", code="visit_not_found")
+            raise NotFound("This patient has no visit for that camp.", code=ErrorCode.VISIT_NOT_FOUND)
         message = f"looked up where {patient.book_no} is: {visit.status}"
-        self.audit_read(visit, event="status_viewed", details={"status": visit.status}, message=message)
+        self.audit_read(visit, event=E.PATIENT_STATUS_VIEWED, details={"status": visit.status}, message=message)
         return Response(PatientStatusSerializer(visit).data)
 
 
@@ -104,7 +107,7 @@ class PatientVitalsViewSet(AuditedReads, ViewSet):
     def vitals(self, request: Request, pk: int) -> Response:
         patient = self.get_object()
         rows, message = selectors.vitals_history(patient.pk), f"viewed the vitals history of {patient.book_no}"
-        return self.read_page(patient, rows, VitalsHistorySerializer, event="vitals_viewed", message=message)
+        return self.read_page(patient, rows, VitalsHistorySerializer, event=E.PATIENT_VITALS_VIEWED, message=message)
 
 
 class VisitVitalsViewSet(ViewSet):

@@ -11,7 +11,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
+from audit import event_types as E
 from audit.history import audited, audited_save
+from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
 from pharmacy.models import Medicine, StockBatch, StockMovement
 from pharmacy.selectors import usable_batches
@@ -36,7 +38,7 @@ def find_duplicate(name: str, type: str, formulation: str, exclude: int | None =
 def _duplicate(existing: Medicine) -> Conflict:
     return Conflict(
         f"{existing.name} {existing.formulation} ({existing.type}) already exists as medicine {existing.pk}.",
-        code="duplicate_medicine",
+        code=ErrorCode.DUPLICATE_MEDICINE,
         extra={"existing_id": existing.pk},
     )
 
@@ -72,7 +74,7 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
     if expiry_date < timezone.localdate():
         raise DomainError(
             "This batch has already expired; expired stock is not received.",
-            code="batch_expired",
+            code=ErrorCode.BATCH_EXPIRED,
             fields={"expiry_date": [f"{expiry_date.isoformat()} is in the past."]},
         )
     batch_no = tidy(batch_no).upper()
@@ -80,9 +82,10 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
     if batch is not None and batch.expiry_date != expiry_date:
         raise Conflict(
             f"Batch {batch_no} is already recorded with expiry {batch.expiry_date.isoformat()}.",
-            code="batch_conflict",
+            code=ErrorCode.BATCH_CONFLICT,
             extra={"existing_id": batch.pk},
         )
+    received = E.STOCK_TOPPED_UP if batch is not None else E.STOCK_RECEIVED
     if batch is None:
         batch = StockBatch(
             medicine=medicine,
@@ -97,7 +100,7 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
     audited_save(
         batch,
         by=by,
-        event="stock.received",
+        event=received,
         message=f"{_who(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
         details={**_medicine_details(medicine), "batch_no": batch_no, "quantity": quantity},
     )
@@ -111,7 +114,9 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
     batch = one_or_404(StockBatch.objects.select_for_update().select_related("medicine"), batch_id)
     if quantity_on_hand < 0:
         raise DomainError(
-            "Stock cannot go below zero.", code="negative_stock", fields={"quantity_on_hand": ["Must be 0 or more."]}
+            "Stock cannot go below zero.",
+            code=ErrorCode.NEGATIVE_STOCK,
+            fields={"quantity_on_hand": ["Must be 0 or more."]},
         )
     delta = quantity_on_hand - batch.quantity_on_hand
     if delta == 0:
@@ -121,7 +126,7 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
     audited_save(
         batch,
         by=by,
-        event="stock.adjusted",
+        event=E.STOCK_ADJUSTED,
         message=f"{_who(by)} adjusted batch {batch.batch_no} of {medicine.name} by {delta:+d}: {reason}",
         details={**_medicine_details(medicine), "batch_no": batch.batch_no, "reason": reason},
     )
@@ -130,7 +135,7 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
 
 
 class InsufficientStock(Conflict):
-    default_code = "insufficient_stock"
+    default_code = ErrorCode.INSUFFICIENT_STOCK
 
 
 def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str = "") -> list[StockMovement]:
@@ -157,7 +162,7 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
             batch,
             by=by,
             update_fields=["quantity_on_hand", "updated_at"],
-            event="stock.deducted",
+            event=E.STOCK_DEDUCTED,
             message=f"{_who(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
             f"({before} -> {before - taken})",
             details={
@@ -185,7 +190,7 @@ def _short(medicine_id: int, quantity: int, available: int) -> InsufficientStock
     if available == 0 and expired > 0:
         return InsufficientStock(
             f"All {expired} of {name} on the shelf have expired; none can be dispensed.",
-            code="stock_expired",
+            code=ErrorCode.STOCK_EXPIRED,
             extra=extra,
         )
     return InsufficientStock(f"Only {available} of {name} in unexpired stock; {quantity} asked.", extra=extra)

@@ -10,6 +10,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, EVERYONE, PHARMACIST
+from audit.catalogue import Kind
 from audit.viewsets import AuditedList, AuditedRetrieve
 from core.views import ViewSet, valid
 from pharmacy import selectors, services
@@ -29,7 +30,7 @@ STOCK_KEEPERS = {ADMIN, PHARMACIST}
 class MedicineViewSet(AuditedList, AuditedRetrieve, ViewSet):
     allowed_roles = {"list": EVERYONE, "create": STOCK_KEEPERS, "retrieve": EVERYONE, "batches": STOCK_KEEPERS}
     audit_resource = audit_type = "medicine"
-    audit_list_event = "searched"
+    audit_list_kind = Kind.SEARCHED
     audit_filters = ("search",)
     filterset_class = MedicineFilter
     orderings = {"name": ("name", "formulation"), "stock": ("stock_on_hand",)}

@@ -36,7 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         if create and extracted:
             self.groups.set(Group.objects.filter(name__in=list(extracted)))
-            self.__dict__.pop("_role_names", None)
+            self.forget_roles()
 
 
 # --- camps and patients -----------------------------------------------------------------------

@@ -8,61 +8,75 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
+from audit import event_types as E
 from audit.history import audited_save
 from consultations.models import Consultation, QueueEntry
 from consultations.services.queue import entry_change, lock_entry, move_entry, visit_follow_queue
 from consultations.services.rules import ensure_own, who
-from core.errors import Conflict, Forbidden, NotFound, one_or_404
+from core.error_codes import ErrorCode
+from core.errors import Conflict, Forbidden, NotFound, about, one_locked
 from patients.models import Visit
 from patients.services import lock_visit, visit_set_counselling
 
-Q = QueueEntry.Status
+EntryStatus = QueueEntry.Status
 
 
 @transaction.atomic
-def consultation_open(*, by: User | None, queue_entry_id: int, **fields: Any) -> Consultation:
+def consultation_open(
+    *, by: User | None, queue_entry_id: int, loaded: QueueEntry | None = None, **fields: Any
+) -> Consultation:
     """The doctor takes the patient: the entry goes to in_consultation and a consultation opens."""
-    entry = lock_entry(queue_entry_id)
+    entry = lock_entry(queue_entry_id, loaded=loaded)
+    with about(entry):
+        return _open(by, entry, fields)
+
+
+def _open(by: User | None, entry: QueueEntry, fields: dict[str, Any]) -> Consultation:
     ensure_own(by, entry.doctor, "queue entry")
     if entry.status not in QueueEntry.OPEN:
         raise Conflict(
             f"This queue entry is {entry.status}.",
-            code="invalid_transition",
-            extra={"from": entry.status, "to": Q.IN_CONSULTATION},
+            code=ErrorCode.INVALID_TRANSITION,
+            extra={"from": entry.status, "to": EntryStatus.IN_CONSULTATION},
         )
     existing = Consultation.objects.filter(visit_id=entry.visit_id, doctor=entry.doctor).first()
     if existing is not None:
         raise Conflict(
             "This doctor already has a consultation for this visit.",
-            code="consultation_exists",
+            code=ErrorCode.CONSULTATION_EXISTS,
             extra={"existing_id": existing.pk},
         )
     visit = lock_visit(entry.visit_id)
     entry.visit = visit
-    if entry.status == Q.WAITING:
+    if entry.status == EntryStatus.WAITING:
         old = entry.status
-        move_entry(entry, Q.IN_CONSULTATION)
+        move_entry(entry, EntryStatus.IN_CONSULTATION)
         audited_save(entry, by=by, **entry_change(by, entry, old, entry.priority))
     consultation = Consultation(visit=visit, doctor=entry.doctor, queue_entry=entry, **fields)
     message = f"{entry.doctor.display_name()} began consulting token {visit.token_number}"
-    audited_save(consultation, by=by, event="consultation.opened", message=message)
+    audited_save(consultation, by=by, event=E.CONSULTATION_OPENED, message=message)
     visit_follow_queue(by=by, visit=visit)
     sync_counselling(by=by, visit=visit)
     return consultation
 
 
-def lock_consultation(consultation_id: int, *, subject: bool = False) -> Consultation:
+def lock_consultation(
+    consultation_id: int, *, subject: bool = False, loaded: Consultation | None = None
+) -> Consultation:
     """The consultation with its visit and doctor, locked; the plain 404 when the URL names it."""
-    missing = None if subject else NotFound(f"There is no consultation {consultation_id}.", code="not_found")
-    consultations = Consultation.objects.select_for_update().select_related("visit", "doctor")
-    return one_or_404(consultations, consultation_id, missing)
+    missing = None if subject else NotFound(f"There is no consultation {consultation_id}.", code=ErrorCode.NOT_FOUND)
+    consultations = Consultation.objects.select_related("visit", "doctor")
+    return one_locked(consultations, consultation_id, loaded=loaded, missing=missing)
 
 
 @transaction.atomic
-def consultation_update(*, by: User | None, consultation_id: int, **changes: Any) -> Consultation:
+def consultation_update(
+    *, by: User | None, consultation_id: int, loaded: Consultation | None = None, **changes: Any
+) -> Consultation:
     """The consulting doctor records complaint, diagnosis, advice and whether counselling is needed."""
-    consultation = lock_consultation(consultation_id, subject=True)
-    ensure_own(by, consultation.doctor, "consultation")
+    consultation = lock_consultation(consultation_id, subject=True, loaded=loaded)
+    with about(consultation):
+        ensure_own(by, consultation.doctor, "consultation")
     for name, value in changes.items():
         setattr(consultation, name, value)
     audited_save(consultation, by=by)
@@ -73,17 +87,22 @@ def consultation_update(*, by: User | None, consultation_id: int, **changes: Any
 
 @transaction.atomic
 def consultation_counsel(
-    *, by: User | None, consultation_id: int, counselling_status: str, counselling_notes: str | None = None
+    *,
+    by: User | None,
+    consultation_id: int,
+    counselling_status: str,
+    counselling_notes: str | None = None,
+    loaded: Consultation | None = None,
 ) -> Consultation:
     """A counsellor marks counselling pending or done, with notes."""
-    consultation = lock_consultation(consultation_id, subject=True)
+    consultation = lock_consultation(consultation_id, subject=True, loaded=loaded)
     if by is not None and not by.has_role(ADMIN, COUNSELLOR, DOCTOR):
-        raise Forbidden("Only counsellors record counselling.", code="permission_denied")
+        raise Forbidden("Only counsellors record counselling.", code=ErrorCode.PERMISSION_DENIED)
     consultation.counselling_status = counselling_status
     if counselling_notes is not None:
         consultation.counselling_notes = counselling_notes
     message = f"{who(by)} set counselling of token {consultation.visit.token_number} to {counselling_status}"
-    audited_save(consultation, by=by, event="consultation.counselling_updated", message=message)
+    audited_save(consultation, by=by, event=E.CONSULTATION_COUNSELLING_UPDATED, message=message)
     sync_counselling(by=by, visit=lock_visit(consultation.visit_id))
     return consultation
 

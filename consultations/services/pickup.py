@@ -8,11 +8,13 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from audit import event_types as E
 from audit.events import emit
 from audit.history import audited_save
 from consultations.models import Dispense, Prescription
 from consultations.services.prescriptions import prescription_details
-from core.errors import Conflict, DomainError
+from core.error_codes import ErrorCode
+from core.errors import Conflict, DomainError, about
 from patients.models import Visit
 from patients.services import CLOSED_VISIT, lock_visit, visit_move
 from pharmacy.services import stock_take
@@ -54,7 +56,7 @@ class Pickup:
         return sum(s.quantity for s in self.served)
 
 
-def _refuse(code: str, detail: str, **extra: Any) -> Conflict:
+def _refuse(code: ErrorCode, detail: str, **extra: Any) -> Conflict:
     return Conflict(detail, code=code, extra=extra)
 
 
@@ -62,25 +64,25 @@ def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Presc
     if prescription is None:
         raise DomainError(
             "There is no such prescription.",
-            code="invalid",
+            code=ErrorCode.INVALID,
             fields={"items": [f"Prescription {item.prescription} does not exist."]},
         )
     if prescription.consultation.visit_id != visit.pk:
         raise _refuse(
-            "prescription_not_in_visit",
+            ErrorCode.PRESCRIPTION_NOT_IN_VISIT,
             f"Prescription {prescription.pk} belongs to another visit.",
             prescription=prescription.pk,
         )
     if prescription.status != P.ACTIVE:
         status = prescription.status
         raise _refuse(
-            f"prescription_{status}",
+            Prescription.FINAL_CODES[status],
             f"Prescription {prescription.pk} is {status}; it cannot be dispensed.",
             prescription=prescription.pk,
         )
     if item.quantity > prescription.remaining:
         raise _refuse(
-            "quantity_exceeds_prescription",
+            ErrorCode.QUANTITY_EXCEEDS_PRESCRIPTION,
             f"Prescription {prescription.pk} has {prescription.remaining} left to hand over; {item.quantity} asked.",
             prescription=prescription.pk,
             remaining=prescription.remaining,
@@ -89,20 +91,25 @@ def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Presc
 
 
 @transaction.atomic
-def visit_dispense(*, by: User | None, visit_id: int, items: list[Item]) -> Pickup:
+def visit_dispense(*, by: User | None, visit_id: int, items: list[Item], loaded: Visit | None = None) -> Pickup:
     """Hand over medicines for a visit; every item is served or none is.
 
     Stock comes from the unexpired batches of each prescription's medicine, earliest
     expiry first, rows locked until commit (pharmacy.services.stock_take). Medicines are
     taken in id order so concurrent pickups lock batches in the same order.
     """
-    visit = lock_visit(visit_id, subject=True)
+    visit = lock_visit(visit_id, subject=True, loaded=loaded)
+    with about(visit):
+        return _dispense(by, visit, items)
+
+
+def _dispense(by: User | None, visit: Visit, items: list[Item]) -> Pickup:
     if visit.status in CLOSED_VISIT:
-        raise _refuse("visit_closed", f"Visit {visit.pk} is {visit.status}.")
+        raise _refuse(ErrorCode.VISIT_CLOSED, f"Visit {visit.pk} is {visit.status}.")
     ids = [item.prescription for item in items]
     if len(set(ids)) != len(ids):
         raise DomainError(
-            "Name each prescription once.", code="invalid", fields={"items": ["A prescription appears twice."]}
+            "Name each prescription once.", code=ErrorCode.INVALID, fields={"items": ["A prescription appears twice."]}
         )
     locked = {
         p.pk: p
@@ -131,7 +138,7 @@ def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: 
     audited_save(
         prescription,
         by=by,
-        event="prescription.dispensed",
+        event=E.PRESCRIPTION_DISPENSED,
         message=f"{by.username if by else 'system'} handed over {quantity} x {prescription.medicine} "
         f"({prescription.remaining} left) for token {visit.token_number}",
         details={
@@ -154,8 +161,7 @@ def log_pickup(by: User, done: Pickup, *, source: str) -> list[dict[str, Any]]:
     """The `visit.picked_up` event of a pickup (API route or admin page); returns its lines."""
     visit, lines = done.visit, [served.as_event() for served in done.served]
     emit(
-        "visit.picked_up",
-        action="execute",
+        E.VISIT_PICKED_UP,
         source=source,
         target={"type": "visit", "id": visit.pk},
         scope=visit.audit_scope(),

@@ -7,10 +7,12 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from audit import event_types as E
 from audit.history import audited_save
 from consultations.models import Prescription
 from consultations.services.consultation import lock_consultation
 from consultations.services.rules import ensure_own, who
+from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
 from patients.services import CLOSED_VISIT
 from pharmacy.models import Medicine
@@ -41,7 +43,7 @@ def _medicine(medicine_id: int) -> Medicine:
     if medicine is None:
         raise DomainError(
             "Choose a medicine from the catalogue.",
-            code="invalid",
+            code=ErrorCode.INVALID,
             fields={"medicine": [f"Medicine {medicine_id} does not exist or is not in use."]},
         )
     return medicine
@@ -53,7 +55,7 @@ def prescription_create(*, by: User | None, consultation_id: int, medicine_id: i
     consultation = lock_consultation(consultation_id, subject=True)
     ensure_own(by, consultation.doctor, "consultation")
     if consultation.visit.status in CLOSED_VISIT:
-        raise Conflict(f"Visit {consultation.visit_id} is {consultation.visit.status}.", code="visit_closed")
+        raise Conflict(f"Visit {consultation.visit_id} is {consultation.visit.status}.", code=ErrorCode.VISIT_CLOSED)
     prescription = Prescription(consultation=consultation, medicine=_medicine(medicine_id), created_by=by, **fields)
     _save_new(prescription, by)
     return prescription
@@ -65,7 +67,7 @@ def _save_new(prescription: Prescription, by: User | None, **extra: Any) -> None
         f"for token {prescription.consultation.visit.token_number}"
     )
     details = {**prescription_details(prescription), **extra}
-    audited_save(prescription, by=by, event="prescription.created", message=message, details=details)
+    audited_save(prescription, by=by, event=E.PRESCRIPTION_CREATED, message=message, details=details)
 
 
 def lock_prescription(prescription_id: int) -> Prescription:
@@ -83,7 +85,7 @@ def ensure_editable(prescription: Prescription) -> None:
     status = Prescription.Status.DISPENSED if prescription.quantity_dispensed else prescription.status
     raise Conflict(
         f"This prescription is {status}; it cannot be changed.",
-        code=f"prescription_{status}",
+        code=Prescription.FINAL_CODES[status],
         extra={"status": prescription.status},
     )
 
@@ -99,7 +101,7 @@ def prescription_update(*, by: User | None, prescription_id: int, **changes: Any
         return _replace(by, old, _medicine(medicine_id), changes)
     for name, value in changes.items():
         setattr(old, name, value)
-    audited_save(old, by=by, event="prescription.updated", details=prescription_details(old))
+    audited_save(old, by=by, event=E.PRESCRIPTION_UPDATED, details=prescription_details(old))
     return old
 
 
@@ -109,7 +111,7 @@ def _replace(by: User | None, old: Prescription, medicine: Medicine, changes: di
     audited_save(
         old,
         by=by,
-        event="prescription.replaced",
+        event=E.PRESCRIPTION_REPLACED,
         message=f"{who(by)} replaced {old.medicine} with {medicine} in prescription {old.pk}",
         details={**prescription_details(old), "new_medicine_id": medicine.pk, "new_medicine": medicine.name},
     )
@@ -130,8 +132,7 @@ def prescription_delete(*, by: User | None, prescription_id: int) -> Prescriptio
     audited_save(
         prescription,
         by=by,
-        event="prescription.deleted",
-        action="delete",
+        event=E.PRESCRIPTION_DELETED,
         details=prescription_details(prescription),
         message=f"{who(by)} withdrew prescription {prescription.pk} ({prescription.medicine})",
     )

@@ -10,15 +10,17 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import ADMIN, DOCTOR, VOLUNTEER
 from accounts.selectors import doctors
+from audit import event_types as E
 from audit.history import audited, audited_save
 from consultations.models import QueueEntry
 from consultations.services.rules import ensure_own, person, who
-from core.errors import Conflict, DomainError, Forbidden, NotFound, one_or_404
+from core.error_codes import ErrorCode
+from core.errors import Conflict, DomainError, Forbidden, NotFound, about, one_locked
 from core.statemachine import check_transition
 from patients.models import Visit
 from patients.services import CLOSED_VISIT, lock_visit, visit_move
 
-Q = QueueEntry.Status
+EntryStatus = QueueEntry.Status
 
 
 def visit_follow_queue(*, by: User | None, visit: Visit) -> None:
@@ -26,11 +28,11 @@ def visit_follow_queue(*, by: User | None, visit: Visit) -> None:
     if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
         return
     statuses = set(QueueEntry.objects.filter(visit=visit).values_list("status", flat=True))
-    if Q.IN_CONSULTATION in statuses:
+    if EntryStatus.IN_CONSULTATION in statuses:
         target = Visit.Status.IN_CONSULTATION
-    elif Q.WAITING in statuses:
+    elif EntryStatus.WAITING in statuses:
         target = Visit.Status.QUEUED
-    elif Q.COMPLETED in statuses:
+    elif EntryStatus.COMPLETED in statuses:
         target = Visit.Status.CONSULTED
     else:
         return
@@ -39,14 +41,18 @@ def visit_follow_queue(*, by: User | None, visit: Visit) -> None:
 
 
 @transaction.atomic
-def queue_assign(*, by: User | None, visit_id: int, doctor_id: int, priority: str = "normal") -> QueueEntry:
+def queue_assign(
+    *, by: User | None, visit_id: int, doctor_id: int, priority: str = "normal", loaded: Visit | None = None
+) -> QueueEntry:
     """Send a visit to a doctor's queue; the event names the patient and the doctor."""
-    visit = lock_visit(visit_id)
+    visit = lock_visit(visit_id, loaded=loaded)
     if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
-        raise Conflict(f"Visit {visit.pk} is {visit.status}; it cannot be queued.", code="visit_closed")
+        raise Conflict(f"Visit {visit.pk} is {visit.status}; it cannot be queued.", code=ErrorCode.VISIT_CLOSED)
     doctor = doctors().filter(pk=doctor_id).first()
     if doctor is None:
-        raise DomainError("Choose a doctor.", code="invalid", fields={"doctor": [f"User {doctor_id} is not a doctor."]})
+        raise DomainError(
+            "Choose a doctor.", code=ErrorCode.INVALID, fields={"doctor": [f"User {doctor_id} is not a doctor."]}
+        )
     existing = QueueEntry.objects.filter(visit=visit, doctor=doctor, status__in=QueueEntry.OPEN).first()
     if existing is not None:
         raise _already_queued(existing, doctor)
@@ -62,7 +68,7 @@ def queue_assign(*, by: User | None, visit_id: int, doctor_id: int, priority: st
         "token_number": visit.token_number,
     }
     try:
-        with transaction.atomic(), audited(entry, by=by, event="queue.assigned", message=message, details=details):
+        with transaction.atomic(), audited(entry, by=by, event=E.QUEUE_ASSIGNED, message=message, details=details):
             entry.save()
     except IntegrityError:
         raise _already_queued(None, doctor) from None
@@ -73,15 +79,15 @@ def queue_assign(*, by: User | None, visit_id: int, doctor_id: int, priority: st
 def _already_queued(existing: QueueEntry | None, doctor: User) -> Conflict:
     return Conflict(
         f"This visit is already in {doctor.display_name()}'s queue.",
-        code="already_queued",
+        code=ErrorCode.ALREADY_QUEUED,
         extra={"existing_id": existing.pk} if existing else {},
     )
 
 
-def lock_entry(entry_id: int, *, subject: bool = False) -> QueueEntry:
+def lock_entry(entry_id: int, *, subject: bool = False, loaded: QueueEntry | None = None) -> QueueEntry:
     """The queue entry, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
-    missing = None if subject else NotFound(f"There is no queue entry {entry_id}.", code="not_found")
-    return one_or_404(QueueEntry.objects.select_for_update().select_related("doctor"), entry_id, missing)
+    missing = None if subject else NotFound(f"There is no queue entry {entry_id}.", code=ErrorCode.NOT_FOUND)
+    return one_locked(QueueEntry.objects.select_related("doctor"), entry_id, loaded=loaded, missing=missing)
 
 
 def move_entry(entry: QueueEntry, to: str) -> None:
@@ -89,34 +95,45 @@ def move_entry(entry: QueueEntry, to: str) -> None:
     check_transition(QueueEntry.TRANSITIONS, entry.status, to, what="queue entry")
     entry.status = to
     now = timezone.now()
-    if to == Q.IN_CONSULTATION and entry.started_at is None:
+    if to == EntryStatus.IN_CONSULTATION and entry.started_at is None:
         entry.started_at = now
-    if to in (Q.COMPLETED, Q.CANCELLED):
+    if to in (EntryStatus.COMPLETED, EntryStatus.CANCELLED):
         entry.finished_at = now
 
 
 def _ensure_may_change(by: User | None, entry: QueueEntry, status: str | None) -> None:
     if status is not None and status != entry.status:
         if by is not None and not by.has_role(ADMIN, DOCTOR):
-            raise Forbidden("Only the doctor moves a queue entry.", code="permission_denied")
+            raise Forbidden("Only the doctor moves a queue entry.", code=ErrorCode.PERMISSION_DENIED)
         ensure_own(by, entry.doctor, "queue entry")
     elif by is not None and by.has_role(DOCTOR) and not by.has_role(ADMIN, VOLUNTEER):
         ensure_own(by, entry.doctor, "queue entry")
     if entry.status not in QueueEntry.OPEN:
         raise Conflict(
             f"This queue entry is {entry.status}; it cannot change.",
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
             extra={"from": entry.status, "to": status or entry.status},
         )
 
 
 @transaction.atomic
 def queue_update(
-    *, by: User | None, entry_id: int, status: str | None = None, priority: str | None = None
+    *,
+    by: User | None,
+    entry_id: int,
+    status: str | None = None,
+    priority: str | None = None,
+    loaded: QueueEntry | None = None,
 ) -> QueueEntry:
     """Move a queue entry (its doctor or an admin) and/or change its priority (also volunteers)."""
-    entry = lock_entry(entry_id, subject=True)
-    _ensure_may_change(by, entry, status)
+    entry = lock_entry(entry_id, subject=True, loaded=loaded)
+    with about(entry):
+        _ensure_may_change(by, entry, status)
+        _queue_change(by, entry, status, priority)
+    return entry
+
+
+def _queue_change(by: User | None, entry: QueueEntry, status: str | None, priority: str | None) -> None:
     old_status, old_priority = entry.status, entry.priority
     if priority is not None:
         check_transition(QueueEntry.PRIORITY_TRANSITIONS, entry.priority, priority, what="queue priority")
@@ -127,7 +144,6 @@ def queue_update(
     audited_save(entry, by=by, **entry_change(by, entry, old_status, old_priority))
     if entry.status != old_status:
         visit_follow_queue(by=by, visit=entry.visit)
-    return entry
 
 
 def entry_change(by: User | None, entry: QueueEntry, old_status: str, old_priority: str) -> dict[str, Any]:
@@ -139,11 +155,11 @@ def entry_change(by: User | None, entry: QueueEntry, old_status: str, old_priori
     if entry.status != old_status:
         parts.append(f"from {old_status} to {entry.status}")
     if entry.priority != old_priority and entry.status == old_status:
-        event = "queue.priority_changed"
+        event = E.QUEUE_PRIORITY_CHANGED
     elif entry.status != old_status and entry.priority == old_priority:
-        event = "queue.status_changed"
+        event = E.QUEUE_STATUS_CHANGED
     else:
-        event = "queue.updated"
+        event = E.QUEUE_UPDATED
     return {
         "event": event,
         "message": f"{who(by)} moved token {token} " + " and ".join(parts),

@@ -6,6 +6,7 @@ from typing import Any
 
 from accounts.models import User
 from accounts.roles import ADMIN
+from core.error_codes import ErrorCode
 from core.errors import Forbidden
 
 
@@ -21,7 +22,7 @@ def ensure_own(by: User | None, doctor: User, what: str) -> None:
     """Refuse unless `by` is that doctor (or an admin)."""
     if is_admin(by) or (by is not None and by.pk == doctor.pk):
         return
-    raise Forbidden(f"This {what} belongs to {doctor.display_name()}, not to you.", code="not_your_patient")
+    raise Forbidden(f"This {what} belongs to {doctor.display_name()}, not to you.", code=ErrorCode.NOT_YOUR_PATIENT)
 
 
 def person(user: User) -> dict[str, Any]:

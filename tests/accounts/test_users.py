@@ -134,7 +134,7 @@ def test_only_admins_manage_roles(client_for, role, volunteer, audit, django_use
     assert api.post(f"{USERS}{volunteer.pk}/roles/", {"role": "admin"}, format="json").status_code == 403
     assert api.delete(f"{USERS}{volunteer.pk}/roles/volunteer/").status_code == 403
     volunteer.refresh_from_db()
-    volunteer.__dict__.pop("_role_names", None)
+    volunteer.forget_roles()
     assert volunteer.role_names() == ["volunteer"]
     reasons = [e["reason"] for e in audit.events if e["event"].startswith("user_role.")]
     assert reasons == ["permission_denied", "permission_denied"]

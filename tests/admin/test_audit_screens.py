@@ -47,10 +47,17 @@ def test_a_patients_trail_lists_every_event_about_them_in_time_order():
 
 
 def test_an_event_that_names_the_patient_only_as_target_is_in_the_trail():
+    from audit import event_types
+    from audit.catalogue import Kind
     from audit.events import emit
 
     patient = PatientFactory()
-    emit("patient.revert", action="update", outcome="failure", reason="x", target={"type": "patient", "id": patient.pk})
+    emit(
+        event_types.EVENTS.of("patient", Kind.REVERT),
+        outcome="failure",
+        reason="x",
+        target={"type": "patient", "id": patient.pk},
+    )
     rows = signed_in("auditor").get(EVENTS, {"patient": patient.pk}).context["cl"].result_list
     refusal = [r for r in rows if r.outcome == "failure"]
     assert len(refusal) == 1 and refusal[0].patient_id is None and refusal[0].target_id == str(patient.pk)

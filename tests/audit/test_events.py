@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from audit import event_types as E
 from audit import events
+from audit.catalogue import Catalogue, UnknownEvent
+from audit.event_types import EVENTS
 from audit.formatters import AuditJsonFormatter, AuditTextFormatter
 from audit.logbull import LogBullHandler
 from audit.sanitize import is_secret_key, mask, scrub
@@ -17,7 +20,7 @@ KEYS = {"event_id", "timestamp", "level", "event", "action", "outcome", "actor",
 
 
 def test_an_event_outside_a_request_is_a_command_event(db, audit):
-    record = events.emit("camp.closed", action="update", target={"type": "camp", "id": 3}, scope={"camp_id": 3})
+    record = events.emit(E.CAMP_CLOSED, target={"type": "camp", "id": 3}, scope={"camp_id": 3})
     assert set(record) >= KEYS
     assert record["request"] is None and record["actor"] is None
     assert record["source"] == "command"
@@ -33,11 +36,15 @@ def test_an_event_carries_the_request_and_the_jwt_user(client_for, doctor, audit
     assert event["actor"] == {"id": doctor.pk, "username": "dr_rao", "roles": ["doctor"]}
 
 
-def test_unknown_action_or_source_is_a_programming_error():
+def test_unknown_events_actions_or_sources_are_programming_errors():
+    with pytest.raises(TypeError):
+        events.build_event("patient.viewed")  # a name, not a catalogue entry
+    with pytest.raises(UnknownEvent):
+        EVENTS.of("patient", "frobnicated")
     with pytest.raises(ValueError):
-        events.build_event("x.y", action="frobnicate")
+        Catalogue().declare("x.y", action="frobnicate", meaning="")
     with pytest.raises(ValueError):
-        events.build_event("x.y", action="read", source="elsewhere")
+        events.build_event(E.PATIENT_VIEWED, source="elsewhere")
 
 
 def test_one_event_reaches_every_sink_with_the_same_keys(db, audit, audit_file, settings):
@@ -48,9 +55,7 @@ def test_one_event_reaches_every_sink_with_the_same_keys(db, audit, audit_file, 
     logger = logging.getLogger("medcamp.audit")
     logger.addHandler(handler)
     try:
-        record = events.emit(
-            "patient.viewed", action="read", target={"type": "patient", "id": 9}, scope={"patient_id": 9}
-        )
+        record = events.emit(E.PATIENT_VIEWED, target={"type": "patient", "id": 9}, scope={"patient_id": 9})
     finally:
         logger.removeHandler(handler)
     from_console = json.loads(console.getvalue())
@@ -78,7 +83,7 @@ def test_one_event_reaches_every_sink_with_the_same_keys(db, audit, audit_file, 
 
 
 def test_text_console_is_one_readable_line_per_event():
-    record = events.build_event("patient.updated", action="update", changes={"name": {"old": "A\nB", "new": "C"}})
+    record = events.build_event(E.PATIENT_UPDATED, changes={"name": {"old": "A\nB", "new": "C"}})
     line = AuditTextFormatter().format(logging.makeLogRecord({"audit": record}))
     assert "\n" not in line and "patient.updated success actor=-" in line and '"A\\nB"' in line
 
@@ -101,8 +106,7 @@ def test_secrets_are_redacted_wherever_their_key_appears():
 
 def test_sensitive_fields_are_masked_but_a_change_stays_visible():
     record = events.build_event(
-        "patient.updated",
-        action="update",
+        E.PATIENT_UPDATED,
         changes={"phone": {"old": "9876543210", "new": "9876500000"}, "name": {"old": "A", "new": "B"}},
         fields={"address": "12 Temple Street"},
     )
@@ -116,7 +120,7 @@ def test_sensitive_fields_are_masked_but_a_change_stays_visible():
 
 def test_long_values_are_cut(settings):
     settings.AUDIT_MAX_VALUE_CHARS = 100
-    record = events.build_event("x.y", action="read", details={"note": "z" * 10_000})
+    record = events.build_event(E.PATIENT_VIEWED, details={"note": "z" * 10_000})
     assert record["details"]["note"].startswith("z" * 100) and record["details"]["note"].endswith("more chars]")
 
 
@@ -131,7 +135,7 @@ def test_long_values_are_cut(settings):
     ],
 )
 def test_no_value_breaks_a_line_or_forges_an_event(value):
-    record = events.build_event("patient.updated", action="update", changes={"name": {"old": value, "new": "x"}})
+    record = events.build_event(E.PATIENT_UPDATED, changes={"name": {"old": value, "new": "x"}})
     line = AuditJsonFormatter().format(logging.makeLogRecord({"audit": record}))
     assert len(line.splitlines()) == 1
     assert line.isascii()
@@ -141,7 +145,7 @@ def test_no_value_breaks_a_line_or_forges_an_event(value):
 def test_decimals_and_dates_are_json_native():
     from datetime import date
 
-    record = events.build_event("x.y", action="read", details={"dose": Decimal("2.50"), "on": date(2026, 1, 2)})
+    record = events.build_event(E.PATIENT_VIEWED, details={"dose": Decimal("2.50"), "on": date(2026, 1, 2)})
     line = AuditJsonFormatter().format(logging.makeLogRecord({"audit": record}))
     assert json.loads(line)["details"] == {"dose": "2.50", "on": "2026-01-02"}
 

@@ -242,8 +242,9 @@ def test_a_chain_rewritten_with_the_key_is_caught_by_the_checkpoints(tmp_path, a
 
 
 def test_checkpoint_hashes_are_not_redacted():
+    from audit.event_types import AUDIT_SEALED
     from audit.events import build_event
 
-    record = build_event("audit.sealed", action="execute", details={"seq": 3, "head_hash": "ab" * 32})
+    record = build_event(AUDIT_SEALED, details={"seq": 3, "head_hash": "ab" * 32})
     assert record["details"]["head_hash"] == "ab" * 32
     assert json.dumps(record).count("redacted") == 0

@@ -98,11 +98,11 @@ def test_a_key_is_free_again_after_24_hours(client_for, doctor, consultation):
 
 
 def test_a_key_still_running_is_409(client_for, doctor, consultation):
-    idempotency._running.add((doctor.pk, "busy"))  # as if its first request were still being served
+    idempotency.PROCESS.hold(doctor.pk, "busy")  # as if its first request were still being served
     try:
         busy = prescribe(client_for(doctor), consultation, MedicineFactory(), key="busy")
     finally:
-        idempotency._running.discard((doctor.pk, "busy"))
+        idempotency.PROCESS.release(doctor.pk, "busy")
     assert busy.status_code == 409 and busy.json()["code"] == "idempotency_key_in_progress"
     assert not Prescription.objects.exists() and not IdempotentAnswer.objects.exists()
 

@@ -126,7 +126,7 @@ def test_receiving_stock_is_a_batch_a_movement_and_one_event(pharma, audit, phar
         format="json",
     )
     assert topped.json()["quantity_on_hand"] == 320
-    assert audit.named("stock.received")[-1]["changes"]["quantity_on_hand"] == {"old": 300, "new": 320}
+    assert audit.named("stock.topped_up")[-1]["changes"]["quantity_on_hand"] == {"old": 300, "new": 320}
 
 
 def test_receiving_refuses_expired_or_conflicting_batches(pharma, audit):
