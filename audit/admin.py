@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -120,6 +121,20 @@ class AuditedHistoryAdmin(AuditedReadsAdmin, SimpleHistoryAdmin):  # type: ignor
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ServiceForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An admin form that checks uniqueness and constraints for the fields it changes only.
+
+    An unchanged value passed those checks when it was saved, and the database's constraints
+    still refuse a race; checking it again would query the row's table once more per save.
+    """
+
+    def _get_validation_exclusions(self) -> set[str]:
+        excluded = set(super()._get_validation_exclusions())
+        if self.instance.pk is not None:
+            excluded |= {name for name in self.fields if name not in self.changed_data}
+        return excluded
+
+
 class ServiceAdmin(AuditedHistoryAdmin):
     """An admin whose saves go through the app's services, so admin obeys the API's rules.
 
@@ -127,6 +142,8 @@ class ServiceAdmin(AuditedHistoryAdmin):
     each returning the saved instance. A refused change (a `DomainError` from a service)
     rolls back, is logged with `source: admin`, and comes back to the form as an error.
     """
+
+    form = ServiceForm
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         raise PermissionDenied("Records of this kind are not added here.")
@@ -234,19 +251,21 @@ class PatientTrailLink(AuditedHistoryAdmin):
 
     change_form_template = "admin/audit/trail_change_form.html"
 
-    def trail_patient_id(self, object_id: int) -> int | None:
-        """The patient whose trail the page of record `object_id` links to."""
+    def trail_patient_id(self, record: Any) -> int | None:
+        """The patient whose trail the page of `record` links to."""
         raise NotImplementedError
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        extra = dict(extra_context or {})
-        if request.user.has_perm("audit.view_auditevent") and object_id.isdigit():
-            patient_id = self.trail_patient_id(int(object_id))
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = _rendered(response)  # the page is rendered later: the link joins its context now
+        record = context.get("original") if context else None
+        if record is not None and request.user.has_perm("audit.view_auditevent"):
+            patient_id = self.trail_patient_id(record)
             if patient_id is not None:
-                extra["audit_trail_url"] = f"{reverse('admin:audit_auditevent_changelist')}?patient={patient_id}"
-        return super().change_view(request, object_id, form_url, extra)
+                context["audit_trail_url"] = f"{reverse('admin:audit_auditevent_changelist')}?patient={patient_id}"  # type: ignore[index]
+        return response
 
 
 from audit import trail_admin  # noqa: E402, F401  (registers the event store's admin)

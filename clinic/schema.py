@@ -22,6 +22,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from accounts.permissions import roles_for
+from core.error_codes import ErrorCode
 from core.idempotency import HEADER, KEY_SCHEMA, REPLAYED_HEADER, WRITES
 from core.serializers import MAX_ID
 
@@ -30,7 +31,11 @@ ERROR = {
     "description": "Every error response has this shape.",
     "properties": {
         "detail": {"type": "string", "description": "one human sentence"},
-        "code": {"type": "string", "description": "machine code, e.g. invalid, not_found, duplicate_patient"},
+        "code": {
+            "type": "string",
+            "enum": [code.value for code in ErrorCode],
+            "description": "machine code (docs/api.md, Error codes)",
+        },
         "fields": {
             "type": "object",
             "description": "validation errors only: field name -> messages",

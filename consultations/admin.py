@@ -75,8 +75,8 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
     list_select_related = ("patient", "camp")
     inlines = (VitalsInline, QueueEntryInline, ConsultationInline)
 
-    def trail_patient_id(self, object_id: int) -> int | None:
-        return Visit.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+    def trail_patient_id(self, record: Any) -> int | None:
+        return int(record.patient_id)
 
     @admin.display(description="pickup")
     def pickup(self, visit: Visit) -> SafeString:

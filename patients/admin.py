@@ -26,8 +26,8 @@ class PatientAdmin(PatientTrailLink, ServiceAdmin):
     fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address")
     inlines = (VisitInline,)
 
-    def trail_patient_id(self, object_id: int) -> int | None:
-        return object_id
+    def trail_patient_id(self, record: Any) -> int | None:
+        return int(record.pk)
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         return services.patient_create(by=user_of(request), **form.cleaned_data)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.permissions import user_of
-from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
+from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
 from pharmacy import selectors, services
 from pharmacy.models import Medicine, StockBatch, StockMovement
 
@@ -40,7 +40,7 @@ class MedicineAdmin(ServiceAdmin):
         return services.medicine_update(by=user_of(request), medicine_id=obj.pk, **changes)
 
 
-class BatchForm(forms.ModelForm):  # type: ignore[type-arg]
+class BatchForm(ServiceForm):
     reason = forms.CharField(
         max_length=300, required=False, help_text="Why the count changes (required when adjusting stock)."
     )

@@ -14,7 +14,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 
 from accounts.tokens import AccessToken
-from tests import schema_check
+from tests import catalogue_check, schema_check
 from tests.factories import PASSWORD, UserFactory
 
 # --- capturing what every sink received -------------------------------------------------
@@ -37,6 +37,20 @@ def _responses_match_the_schema() -> Iterator[None]:
     """Every API answer any test receives is checked against the OpenAPI schema (tests/schema_check.py)."""
     with schema_check.installed():
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _events_match_the_catalogue() -> Iterator[None]:
+    """Every audit event any test makes is checked against its catalogue entry (tests/catalogue_check.py)."""
+    with catalogue_check.installed():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_event_outside_its_entry() -> Iterator[None]:
+    catalogue_check.problems.clear()
+    yield
+    assert not catalogue_check.problems, f"events that differ from the catalogue: {catalogue_check.problems}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,6 +84,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_line(f"secret scan over every audit sink: lines {lines}, leaks {len(leaks)}")
         matched = sum(schema_check.checked.values())
         reporter.write_line(f"schema check: {matched} API responses matched the OpenAPI schema")
+        silent = catalogue_check.never_emitted()
+        seen = sum(catalogue_check.emitted.values())
+        reporter.write_line(
+            f"catalogue check: {seen} events matched their entries; {len(silent)} of "
+            f"{len(silent) + len(catalogue_check.emitted)} catalogue entries no test emitted: {', '.join(silent)}"
+        )
     if leaks:
         if reporter is not None:
             reporter.write_line(f"SECRETS FOUND IN LOGS: {leaks}", red=True)
