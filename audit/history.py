@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.db import models
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
-from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from audit import context, store
+from audit import simple_history_adapter as adapter
 from audit.catalogue import EventType, Kind
 from audit.diff import build_changes, meaningful_fields
 from audit.event_types import EVENTS
@@ -204,8 +203,8 @@ class AuditedHistory(HistoricalRecords):
     The event is built as the history row is (from the values as loaded: no query), stored
     in the event store in the same transaction (on PostgreSQL in the same statement as the
     history row, audit.store.insert_with_history), and sent to the other sinks on commit.
-    What simple-history does around the row (its signals, m2m history) is kept as in
-    django-simple-history 3.13's `HistoricalRecords.create_historical_record`.
+    What simple-history does around the row (its signals, m2m history) is done by
+    audit/simple_history_adapter.py, the one module that follows simple-history's internals.
     """
 
     tracked: ClassVar[set[type]] = set()  # models whose history this keeps (system check audit.E003)
@@ -222,32 +221,13 @@ class AuditedHistory(HistoricalRecords):
         if not (isinstance(instance, AuditedModel) and instance.audit_stream):
             return super().create_historical_record(instance, history_type, using)
         using = using if self.use_base_model_db else None
-        row, meta = self._history_row(instance, history_type, using)
+        row, meta = adapter.history_row(self, instance, history_type, using)
         prev = row.prev_record if history_type == "~" and instance.audit_loaded is None else None
         record = change_event(instance, history_type, meta["history_user"], prev)
         stored = record is not None and store.insert_with_history(row, record, using)
         if not stored:
             row.save(using=using)
-        self.create_historical_record_m2ms(row, instance)
-        post_create_historical_record.send(
-            sender=type(row), instance=instance, history_instance=row, using=using, **meta
-        )
+        adapter.after_row_saved(self, instance, row, meta, using)
         if record is not None:
             record_event(record, on_commit=True, using=using, stored=stored)
         return None
-
-    def _history_row(self, instance: Any, history_type: str, using: str | None) -> tuple[Any, dict[str, Any]]:
-        meta = {
-            "history_date": getattr(instance, "_history_date", timezone.now()),
-            "history_user": self.get_history_user(instance),
-            "history_change_reason": self.get_change_reason_for_object(instance, history_type, using),
-        }
-        manager = getattr(instance, self.manager_name)
-        attrs = {field.attname: getattr(instance, field.attname) for field in self.fields_included(instance)}
-        if getattr(manager.model, "history_relation", None) is not None:
-            attrs["history_relation"] = instance
-        row = manager.model(history_type=history_type, **meta, **attrs)
-        pre_create_historical_record.send(
-            sender=manager.model, instance=instance, history_instance=row, using=using, **meta
-        )
-        return row, meta

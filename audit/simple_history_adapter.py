@@ -1,0 +1,49 @@
+"""What MedCamp takes from django-simple-history, in one place, pinned to the version in requirements.txt.
+
+`AuditedHistory.create_historical_record` builds its change event beside the history row, so it
+repeats what django-simple-history 3.13.0's `HistoricalRecords.create_historical_record` does
+around the row (simple_history/models.py): the row's values and metadata, the
+`pre_create_historical_record` and `post_create_historical_record` signals, and the m2m history.
+Those steps live here and nowhere else; tests/audit/test_simple_history_adapter.py pins their
+behaviour on the pinned version, so an upgrade that changes them fails there, loudly, not
+silently in the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simple_history
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+PINNED = "3.13.0"  # the version whose create_historical_record these steps follow
+
+
+def history_row(records: HistoricalRecords, instance: Any, history_type: str, using: str | None) -> tuple[Any, dict]:
+    """The unsaved history row of `instance` and its metadata; `pre_create_historical_record` sent."""
+    meta = {
+        "history_date": getattr(instance, "_history_date", timezone.now()),
+        "history_user": records.get_history_user(instance),
+        "history_change_reason": records.get_change_reason_for_object(instance, history_type, using),
+    }
+    manager = getattr(instance, records.manager_name)
+    attrs = {field.attname: getattr(instance, field.attname) for field in records.fields_included(instance)}
+    if getattr(manager.model, "history_relation", None) is not None:
+        attrs["history_relation"] = instance
+    row = manager.model(history_type=history_type, **meta, **attrs)
+    pre_create_historical_record.send(
+        sender=manager.model, instance=instance, history_instance=row, using=using, **meta
+    )
+    return row, meta
+
+
+def after_row_saved(records: HistoricalRecords, instance: Any, row: Any, meta: dict, using: str | None) -> None:
+    """The m2m history and `post_create_historical_record`, once the row is saved."""
+    records.create_historical_record_m2ms(row, instance)
+    post_create_historical_record.send(sender=type(row), instance=instance, history_instance=row, using=using, **meta)
+
+
+def installed_version() -> str:
+    return str(simple_history.__version__)
