@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from audit.logbull import config_errors
+from audit.logbull_wire import config_errors
 
 
 @register("audit")

@@ -1,14 +1,7 @@
 """The LogBull sink: a logging handler that never blocks a request and loses nothing.
 
-The server's contract (docs/logbull.md, read from LogBull v0.7.x's source):
-POST {host}/api/v1/logs/receiving/{project_id}, body {"logs": [{level, message,
-timestamp, fields}]}, 1-1000 logs and 10 MB a request, 64 KB an item, a message
-of at most 10,000 characters, levels DEBUG/INFO/WARN/ERROR/FATAL only. It answers
-202 {"accepted", "rejected", "errors": [{"index", "message"}]}; 400/401/403/404/413
-for a refused request; 429 with Retry-After; 500; and any unknown path answers 200
-with HTML (a host with a trailing slash "succeeds" while nothing is stored).
-
-How it behaves:
+What the server accepts, and one exchange with it, are in audit.logbull_wire; the
+spool on disk is audit.logbull_spool. How the handler behaves:
 - emit() only appends to an in-memory queue; a background thread sends batches.
   Memory holds at most LOGBULL_QUEUE_SIZE events plus the batch in flight; a full
   queue is written to the spool on disk as one file instead of growing or dropping.
@@ -21,154 +14,28 @@ How it behaves:
 - 400 and 413 split the batch to isolate the item at fault; an item the server
   rejects for good (in a 202's errors, or a lone 400) goes to rejected.jsonl.
 - At exit the queue is flushed within LOGBULL_EXIT_TIMEOUT; what is left is spooled.
-- After fork() the child starts a fresh queue and thread (gunicorn workers).
+- After fork() the child starts a fresh queue, thread and HTTP session (gunicorn workers).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import json
 import logging
 import os
-import re
 import threading
 import time
-import uuid
 import weakref
 from collections import deque
-from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-import requests
+from audit.logbull_spool import Spool
+from audit.logbull_wire import LEVELS, MAX_ITEMS, MAX_MESSAGE_CHARS, Counters, Exchange, Item, Result, config_errors
 
 # Diagnostics of the sink itself go to stderr only (never back into this handler).
 _diag = logging.getLogger("medcamp.logbull")
 
-LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "CRITICAL": "FATAL"}
-MAX_ITEMS = 1000
-MAX_REQUEST_BYTES = 8 * 1024 * 1024  # under the server's 10 MB
-MAX_ITEM_BYTES = 60 * 1024  # under the server's 64 KB
-MAX_MESSAGE_CHARS = 10_000
-_PROJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
 _handlers: weakref.WeakSet[LogBullHandler] = weakref.WeakSet()
 
-
-def config_errors(host: str, project_id: str) -> list[str]:
-    """What is wrong with a LogBull host and project id (empty when both are usable)."""
-    errors = []
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.append(f"LOGBULL_HOST must be http(s)://host[:port], got {host!r}")
-    elif parts.path not in ("",) or parts.query or parts.fragment:
-        errors.append(
-            f"LOGBULL_HOST must have no path, query or trailing slash, got {host!r}: "
-            "LogBull answers 200 with its web page on unknown paths, so nothing would be stored"
-        )
-    else:
-        try:
-            parts.port  # noqa: B018  (raises on a malformed port)
-        except ValueError:
-            errors.append(f"LOGBULL_HOST has a malformed port: {host!r}")
-    if not _PROJECT_ID.match(project_id):
-        errors.append(f"LOGBULL_PROJECT_ID must be a UUID, got {project_id!r}")
-    return errors
-
-
-class Result(Enum):
-    SENT = "sent"
-    RETRY = "retry"
-
-
-@dataclass
-class Counters:
-    sent: int = 0
-    queued: int = 0
-    retried: int = 0
-    spooled: int = 0
-    dropped: int = 0
-    rejected: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **deltas: int) -> None:
-        with self.lock:
-            for name, delta in deltas.items():
-                setattr(self, name, getattr(self, name) + delta)
-
-    def snapshot(self) -> dict[str, int]:
-        with self.lock:
-            return {
-                name: getattr(self, name) for name in ("sent", "queued", "retried", "spooled", "dropped", "rejected")
-            }
-
-
-class Spool:
-    """One JSON file per unsent batch in a directory that several processes may share."""
-
-    SUFFIX = ".batch"
-
-    def __init__(self, directory: str | Path) -> None:
-        self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
-
-    def put(self, items: list[dict[str, Any]]) -> Path:
-        name = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}{self.SUFFIX}"
-        tmp = self.dir / f".{name}.tmp"
-        with open(tmp, "w", encoding="ascii") as fh:
-            json.dump({"logs": items}, fh, ensure_ascii=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        final = self.dir / name
-        os.replace(tmp, final)
-        return final
-
-    def pending(self) -> list[Path]:
-        return sorted(self.dir.glob(f"*{self.SUFFIX}"))
-
-    def claim(self, path: Path) -> Path | None:
-        """Take a file for this process; None when another process took it first."""
-        claimed = path.with_name(f"{path.name}.claimed-{os.getpid()}")
-        try:
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            return None
-        return claimed
-
-    def release(self, claimed: Path) -> None:
-        original = claimed.name.rsplit(".claimed-", 1)[0]
-        with contextlib.suppress(FileNotFoundError):
-            os.rename(claimed, claimed.with_name(original))
-
-    def release_dead_claims(self) -> None:
-        for claimed in self.dir.glob(f"*{self.SUFFIX}.claimed-*"):
-            pid = int(claimed.name.rsplit("-", 1)[1])
-            if pid != os.getpid() and not _alive(pid):
-                self.release(claimed)
-
-    @staticmethod
-    def read(path: Path) -> list[dict[str, Any]]:
-        with open(path, encoding="ascii") as fh:
-            return list(json.load(fh)["logs"])
-
-    def reject(self, items: list[tuple[dict[str, Any], str]]) -> None:
-        """Items the server refuses for good are kept, with the reason, not dropped."""
-        with open(self.dir / "rejected.jsonl", "a", encoding="ascii") as fh:
-            for item, why in items:
-                fh.write(json.dumps({"error": why, "log": item}, ensure_ascii=True) + "\n")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = ["LogBullHandler", "all_stats", "config_errors"]
 
 
 class LogBullHandler(logging.Handler):
@@ -217,22 +84,20 @@ class LogBullHandler(logging.Handler):
 
         os.register_at_fork(after_in_child=after_fork_in_child)
         atexit.register(at_exit)
-        if self.spool.pending() or list(self.spool.dir.glob("*.claimed-*")):
+        if self.spool.has_work():
             self._ensure_thread()  # a restarted process sends what an earlier one spooled
 
     # --- process state (fresh after fork) ------------------------------------------
     def _reset_process_state(self) -> None:
         self._pid = os.getpid()
         self._cv = threading.Condition()
-        self._queue: deque[dict[str, Any]] = deque()
-        self._inflight: list[dict[str, Any]] = []
+        self._queue: deque[Item] = deque()
+        self._inflight: list[Item] = []
         self._thread: threading.Thread | None = None
         self._stop = False
-        self._backoff = 0.0
-        self._next_attempt = 0.0
         self._spool_waiting = False
-        self._session: requests.Session | None = None
         self.counters = Counters()
+        self.wire = Exchange(self.url, self.api_key, self.timeout, self.max_backoff, self.counters, self.spool.reject)
 
     def _ensure_thread(self) -> None:
         if self._pid != os.getpid():
@@ -265,12 +130,12 @@ class LogBullHandler(logging.Handler):
             self.handleError(record)
 
     @staticmethod
-    def to_item(record: logging.LogRecord) -> dict[str, Any]:
+    def to_item(record: logging.LogRecord) -> Item:
         event = getattr(record, "audit", None)
-        fields: dict[str, Any] = dict(event) if event else {"logger": record.name}
+        fields: Item = dict(event) if event else {"logger": record.name}
         message = (event or {}).get("message") or record.getMessage() or record.name
         timestamp = (event or {}).get("timestamp") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
-        # The size limit is applied by the sender thread (_chunks), not on the request's thread.
+        # The size limit is applied by the sender thread (logbull_wire.chunks), not on the request's thread.
         return {
             "level": LEVELS.get(record.levelname, "INFO"),
             "message": str(message)[:MAX_MESSAGE_CHARS],
@@ -320,13 +185,13 @@ class LogBullHandler(logging.Handler):
         self.spool.release_dead_claims()
         self._spool_waiting = bool(self.spool.pending())
         while True:
-            if self._spool_waiting and not self._stop and time.monotonic() >= self._next_attempt:
+            if self._spool_waiting and not self._stop and not self.wire.waiting():
                 self._drain_spool()
             with self._cv:
                 if not self._queue and not self._stop:
                     timeout = self.flush_interval
                     if self._spool_waiting:  # wake when the backoff ends to retry the spool
-                        timeout = min(timeout, max(0.01, self._next_attempt - time.monotonic()))
+                        timeout = min(timeout, max(0.01, self.wire.next_attempt - time.monotonic()))
                     self._cv.wait(timeout)
                 stopping = self._stop
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.batch_size))]
@@ -339,9 +204,8 @@ class LogBullHandler(logging.Handler):
             if stopping and not more:
                 return
 
-    def _handle_fresh(self, batch: list[dict[str, Any]]) -> None:
-        backing_off = time.monotonic() < self._next_attempt
-        if backing_off or self._deliver(batch) is Result.RETRY:
+    def _handle_fresh(self, batch: list[Item]) -> None:
+        if self.wire.waiting() or self.wire.deliver(batch) is Result.RETRY:
             # Keep them on disk, unless close() already took this batch to spool it itself.
             with self._cv:
                 if self._inflight is batch:
@@ -351,7 +215,7 @@ class LogBullHandler(logging.Handler):
     def _drain_spool(self) -> None:
         self._spool_waiting = False
         for path in self.spool.pending():
-            if self._stop or time.monotonic() < self._next_attempt:
+            if self._stop or self.wire.waiting():
                 self._spool_waiting = True
                 return
             claimed = self.spool.claim(path)
@@ -364,14 +228,14 @@ class LogBullHandler(logging.Handler):
                 claimed.rename(claimed.with_name(claimed.name + ".bad"))
                 continue
             self.counters.add(retried=len(items))
-            if self._deliver(items) is Result.SENT:
+            if self.wire.deliver(items) is Result.SENT:
                 claimed.unlink(missing_ok=True)
             else:
                 self.spool.release(claimed)
                 self._spool_waiting = True
                 return
 
-    def _spool_items(self, items: list[dict[str, Any]]) -> None:
+    def _spool_items(self, items: list[Item]) -> None:
         try:
             self.spool.put(items)
             self.counters.add(spooled=len(items))
@@ -379,112 +243,6 @@ class LogBullHandler(logging.Handler):
         except OSError as exc:
             self.counters.add(dropped=len(items))
             _diag.error("LogBull spool write failed, %d events dropped: %s", len(items), exc)
-
-    # --- one HTTP exchange ----------------------------------------------------------
-    def _deliver(self, items: list[dict[str, Any]]) -> Result:
-        """Send items (split to fit the server's limits); RETRY means keep them all."""
-        for chunk in _chunks(items):
-            result = self._post(chunk)
-            if result is Result.RETRY:
-                return Result.RETRY
-        return Result.SENT
-
-    def _post(self, items: list[dict[str, Any]]) -> Result:
-        body = json.dumps({"logs": items}, ensure_ascii=True, default=str)
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["X-API-Key"] = self.api_key
-        if self._session is None:
-            self._session = requests.Session()
-        try:
-            response = self._session.post(self.url, data=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            return self._fail(f"unreachable ({type(exc).__name__})")
-        status = response.status_code
-        if status in (200, 201, 202):
-            return self._accepted(items, response)
-        if status == 429:
-            return self._fail("rate limited (429)", retry_after=response.headers.get("Retry-After"))
-        if status in (400, 413):
-            return self._refused(items, f"{status} {_error_text(response)}")
-        return self._fail(f"{status} {_error_text(response)}")
-
-    def _accepted(self, items: list[dict[str, Any]], response: requests.Response) -> Result:
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict) or "accepted" not in answer:
-            # Not LogBull's answer (e.g. its web page on a wrong path): nothing was stored.
-            return self._fail(f"{response.status_code} without LogBull's answer; check LOGBULL_HOST")
-        rejected: list[tuple[dict[str, Any], str]] = []
-        for error in answer.get("errors") or []:
-            index = error.get("index")
-            if isinstance(index, int) and 0 <= index < len(items):
-                rejected.append((items[index], str(error.get("message", "rejected"))))
-        if rejected:
-            self.spool.reject(rejected)
-            _diag.error("LogBull rejected %d events: %s", len(rejected), rejected[0][1])
-        self.counters.add(sent=len(items) - len(rejected), rejected=len(rejected))
-        self._backoff = 0.0
-        self._next_attempt = 0.0
-        return Result.SENT
-
-    def _refused(self, items: list[dict[str, Any]], why: str) -> Result:
-        if len(items) == 1:
-            self.spool.reject([(items[0], why)])
-            self.counters.add(rejected=1)
-            return Result.SENT
-        half = len(items) // 2
-        for part in (items[:half], items[half:]):
-            if self._post(part) is Result.RETRY:
-                return Result.RETRY
-        return Result.SENT
-
-    def _fail(self, why: str, retry_after: str | None = None) -> Result:
-        self._backoff = min(self.max_backoff, max(0.5, self._backoff * 2))
-        wait = self._backoff
-        if retry_after:
-            with contextlib.suppress(ValueError):
-                wait = min(self.max_backoff, max(wait, float(retry_after)))
-        self._next_attempt = time.monotonic() + wait
-        _diag.warning("LogBull delivery failed: %s; retrying in %.1fs", why, wait)
-        return Result.RETRY
-
-
-def fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The item within the server's 64 KB (an oversized one keeps its identifying fields), and its size."""
-    size = len(json.dumps(item, ensure_ascii=True, default=str))
-    if size <= MAX_ITEM_BYTES:
-        return item, size
-    fields = item.get("fields") or {}
-    keep = {k: fields[k] for k in ("event_id", "event", "outcome", "actor", "target") if k in fields}
-    trimmed = {**item, "fields": {**keep, "truncated": True}}
-    return trimmed, len(json.dumps(trimmed, ensure_ascii=True, default=str))
-
-
-def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Batches within the server's limits: 1000 items, 8 MB, each item under 64 KB."""
-    chunks: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for original in items:
-        item, item_size = fit(original)
-        if chunks[-1] and (len(chunks[-1]) >= MAX_ITEMS or size + item_size > MAX_REQUEST_BYTES):
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += item_size
-    return [chunk for chunk in chunks if chunk]
-
-
-def _error_text(response: requests.Response) -> str:
-    try:
-        answer = response.json()
-    except ValueError:
-        return response.text[:100]
-    if isinstance(answer, dict):
-        return str(answer.get("code") or answer.get("error") or "")[:100]
-    return ""
 
 
 def all_stats() -> dict[str, int]:

@@ -10,7 +10,7 @@ import logging.config
 from pathlib import Path
 from typing import Any
 
-from audit.logbull import config_errors
+from audit.logbull_wire import config_errors
 
 
 def build_logging(

@@ -121,10 +121,10 @@ def test_retry_after_is_honoured(fake, tmp_path):
     fake.set_mode("429")
     fake.retry_after = "3"
     before = time.monotonic()
-    handler._post([{"level": "INFO", "message": "x", "fields": {}}])
+    handler.wire.post([{"level": "INFO", "message": "x", "fields": {}}])
     after = time.monotonic()
     # The next attempt waits the server's 3 s, not the 0.5 s backoff it would otherwise take.
-    assert before + 3.0 <= handler._next_attempt <= after + 3.0
+    assert before + 3.0 <= handler.wire.next_attempt <= after + 3.0
     handler.close()
 
 
@@ -176,7 +176,7 @@ def test_items_the_server_rejects_are_counted_and_kept(sink, fake, tmp_path):
     handler.emit(logging.makeLogRecord({"levelname": "INFO", "msg": "", "name": "x", "audit": {"event_id": "empty"}}))
     bad = handler.to_item(logging.makeLogRecord({"levelname": "INFO", "msg": "m"}))
     bad["level"] = "CRITICAL"  # what the official client sends
-    handler._post([bad])
+    handler.wire.post([bad])
     assert wait_until(lambda: len(fake.items) >= 3)
     assert handler.stats()["rejected"] == 1
     rejected = (tmp_path / "spool" / "rejected.jsonl").read_text().splitlines()
@@ -196,7 +196,7 @@ def test_a_bad_request_is_split_to_isolate_the_item_at_fault(fake, tmp_path):
         return original(path, headers, body)
 
     fake.answer = strict  # type: ignore[method-assign]
-    handler._deliver(items)
+    handler.wire.deliver(items)
     assert len(fake.items) == 3
     assert handler.stats()["rejected"] == 1
     handler.close()
@@ -219,7 +219,7 @@ def test_items_stay_within_the_servers_limits(fake, tmp_path):
     )
     item = handler.to_item(record)
     assert len(item["message"]) <= 10_000
-    handler._deliver([item])  # the sender fits it under the server's 64 KB
+    handler.wire.deliver([item])  # the sender fits it under the server's 64 KB
     assert fake.wait_for(1)
     sent = fake.items[0]
     assert len(json.dumps(sent)) < 64 * 1024
