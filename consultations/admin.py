@@ -1,159 +1,37 @@
+"""The queue and the consultation in Django admin: what the doctor works in all day.
+
+Registers QueueEntry (the doctor's "My queue", assignment and priority) and
+Consultation (notes, counselling, and the prescriptions inline). The visit's
+pages are in consultations.admin_visits, prescriptions in
+consultations.admin_prescriptions; importing them here registers them.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.db.models import ForeignKey, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from accounts.selectors import doctors
-from audit.admin import PatientTrailLink, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
-from consultations import admin_pages
-from consultations.models import Consultation, Dispense, Prescription, QueueEntry
+from audit.admin import ServiceAdmin
+from consultations import admin_pages, admin_visits
+from consultations.admin_prescriptions import PrescriptionEditInline, save_prescription_rows
+from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.selectors import queue_entries
 from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
-from consultations.services.prescriptions import prescription_create, prescription_delete, prescription_update
 from consultations.services.queue import queue_assign, queue_update
-from patients.models import Visit, Vitals
-from patients.services import visit_register, visit_set_status
-from pharmacy.models import Medicine
 
 
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
     if db_field.name == "doctor":
         kwargs["queryset"] = doctors()
-
-
-class VitalsInline(ReadOnlyInline):
-    model = Vitals
-    fields = ("bp_systolic", "bp_diastolic", "pulse", "rbs", "weight_kg", "height_cm", "recorded_by", "recorded_at")
-
-
-class QueueEntryInline(ReadOnlyInline):
-    model = QueueEntry
-    fields = ("doctor", "priority", "status", "queued_at", "started_at", "finished_at")
-
-
-class ConsultationInline(ReadOnlyInline):
-    model = Consultation
-    fields = ("doctor", "chief_complaint", "diagnosis", "advice", "counselling_status")
-
-
-class PrescriptionInline(ReadOnlyInline):
-    model = Prescription
-    fields = ("medicine", "quantity", "quantity_dispensed", "days", "time_slots", "instructions", "status")
-
-
-class DispenseInline(ReadOnlyInline):
-    model = Dispense
-    fields = ("movement", "quantity", "dispensed_by", "dispensed_at")
-
-
-class PickupFilter(admin.SimpleListFilter):
-    title = "pickup"
-    parameter_name = "pickup"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("waiting", "Waiting for pickup")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(status=Visit.Status.CONSULTED) if self.value() == "waiting" else queryset
-
-
-@admin.register(Visit)
-class VisitAdmin(PatientTrailLink, ServiceAdmin):
-    list_display = ("token_number", "patient", "camp", "status", "counselling", "registered_at", "pickup")
-    list_filter = (PickupFilter, "camp", "status", "counselling")
-    search_fields = ("patient__book_no", "patient__name", "patient__phone")
-    raw_id_fields = ("patient",)
-    list_select_related = ("patient", "camp")
-    inlines = (VitalsInline, QueueEntryInline, ConsultationInline)
-
-    def trail_patient_id(self, record: Any) -> int | None:
-        return int(record.patient_id)
-
-    @admin.display(description="pickup")
-    def pickup(self, visit: Visit) -> SafeString:
-        url = reverse("admin:patients_visit_pickup", args=[visit.pk])
-        return format_html('<a href="{}" class="pickup-link">{}</a>', url, "Pickup")
-
-    def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view
-        return [
-            path("desk/", view(self.desk_view), name="patients_visit_desk"),
-            path("<int:visit_id>/pickup/", view(self.pickup_view), name="patients_visit_pickup"),
-            path("<int:visit_id>/slip/", view(self.slip_view), name="patients_visit_slip"),
-            *super().get_urls(),
-        ]
-
-    def desk_view(self, request: HttpRequest) -> HttpResponse:
-        return admin_pages.desk(self, request)
-
-    def pickup_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
-        return admin_pages.pickup_page(self, request, visit_id)
-
-    def slip_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
-        return admin_pages.slip_page(self, request, visit_id)
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        links = []
-        if object_id.isdigit():
-            links = [
-                ("Pickup", reverse("admin:patients_visit_pickup", args=[object_id]), "pickup-link"),
-                ("Printable slip", reverse("admin:patients_visit_slip", args=[object_id]), "slip-link"),
-            ]
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "object_links": links})
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None:
-            return ("patient", "camp")
-        return (
-            "patient",
-            "camp",
-            "token_number",
-            "status",
-            "counselling",
-            "registered_at",
-            "prescriptions_and_dispenses",
-        )
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None:
-            return ()
-        return ("patient", "camp", "token_number", "counselling", "registered_at", "prescriptions_and_dispenses")
-
-    @admin.display(description="prescriptions and dispenses")
-    def prescriptions_and_dispenses(self, visit: Visit) -> SafeString:
-        rows = Prescription.objects.filter(consultation__visit=visit).select_related("medicine", "consultation__doctor")
-        dispensed = Dispense.objects.filter(prescription__consultation__visit=visit).select_related("movement__batch")
-        by_rx: dict[int, list[str]] = {}
-        for d in dispensed:
-            by_rx.setdefault(d.prescription_id, []).append(f"{d.quantity} from {d.movement.batch.batch_no}")
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (p.consultation.doctor, p.medicine, p.quantity, p.status, ", ".join(by_rx.get(p.pk, [])) or "-")
-                for p in rows
-            ),
-        )
-        head = "<tr><th>doctor</th><th>medicine</th><th>quantity</th><th>status</th><th>dispensed</th></tr>"
-        return format_html("<table>{}{}</table>", SafeString(head), body)
-
-    def create_via(self, request: HttpRequest, form: Any) -> Any:
-        data = form.cleaned_data
-        return visit_register(by=user_of(request), patient_id=data["patient"].pk, camp_id=data["camp"].pk)
-
-    def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        return visit_set_status(by=user_of(request), visit_id=obj.pk, status=changes["status"], loaded=obj)
 
 
 class MyQueueFilter(admin.SimpleListFilter):
@@ -256,39 +134,6 @@ class QueueEntryAdmin(ServiceAdmin):
         return queue_update(by=user_of(request), entry_id=obj.pk, loaded=obj, **changes)
 
 
-class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
-    time_slots = forms.MultipleChoiceField(
-        choices=Prescription.Slot.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-
-    class Meta:
-        model = Prescription
-        fields = ("medicine", "quantity", "days", "time_slots", "instructions")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        medicine = self.fields["medicine"]
-        assert isinstance(medicine, forms.ModelChoiceField)
-        medicine.queryset = Medicine.objects.filter(active=True).order_by("name", "formulation")
-
-    def clean_time_slots(self) -> list[str]:
-        order = [slot.value for slot in Prescription.Slot]
-        return sorted(self.cleaned_data["time_slots"], key=order.index)
-
-
-class PrescriptionEditInline(admin.TabularInline):  # type: ignore[type-arg]
-    """The doctor writes, changes (a new medicine replaces) and withdraws prescriptions here."""
-
-    model = Prescription
-    form = PrescriptionForm
-    extra = 1
-    verbose_name_plural = "prescriptions (active)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Prescription]:
-        active = Prescription.Status.ACTIVE
-        return super().get_queryset(request).filter(status=active, quantity_dispensed=0).select_related("medicine")
-
-
 CLINICAL = ("chief_complaint", "diagnosis", "advice")
 COUNSELLING = ("counselling_status", "counselling_notes")
 
@@ -329,25 +174,7 @@ class ConsultationAdmin(ServiceAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Prescription:
             return super().save_formset(request, form, formset, change)
-        by, consultation = user_of(request), form.instance
-        # What Django's change message reads from a saved formset.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for row in formset.forms:
-            if row in formset.deleted_forms:
-                if row.instance.pk:
-                    withdrawn = prescription_delete(by=by, prescription_id=row.instance.pk)
-                    formset.deleted_objects.append(withdrawn)
-            elif row.has_changed() and row.instance.pk is None:
-                data = {k: v for k, v in row.cleaned_data.items() if k in PrescriptionForm.Meta.fields}
-                medicine = data.pop("medicine")
-                written = prescription_create(by=by, consultation_id=consultation.pk, medicine_id=medicine.pk, **data)
-                formset.new_objects.append(written)
-            elif row.has_changed():
-                changes = {k: row.cleaned_data[k] for k in row.changed_data if k in PrescriptionForm.Meta.fields}
-                if "medicine" in changes:
-                    changes["medicine"] = changes["medicine"].pk
-                changed = prescription_update(by=by, prescription_id=row.instance.pk, **changes)
-                formset.changed_objects.append((changed, list(changes)))
+        save_prescription_rows(user_of(request), form.instance, formset)
         return None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
@@ -382,42 +209,4 @@ class ConsultationAdmin(ServiceAdmin):
         return consultation_update(by=user_of(request), consultation_id=obj.pk, loaded=obj, **changes)
 
 
-@admin.register(Prescription)
-class PrescriptionAdmin(ServiceAdmin):
-    list_display = ("id", "consultation", "medicine", "quantity", "quantity_dispensed", "status")
-    list_filter = ("status", "consultation__visit__camp", "consultation__doctor")
-    search_fields = ("medicine__name", "consultation__visit__patient__book_no")
-    raw_id_fields = ("consultation",)
-    list_select_related = ("consultation", "medicine")
-    inlines = (DispenseInline,)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        editable = ("medicine", "quantity", "days", "time_slots", "instructions")
-        return (
-            ("consultation", *editable) if obj is None else ("consultation", *editable, "quantity_dispensed", "status")
-        )
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("consultation", "quantity_dispensed", "status") if obj else ()
-
-    def create_via(self, request: HttpRequest, form: Any) -> Any:
-        data = dict(form.cleaned_data)
-        consultation, medicine = data.pop("consultation"), data.pop("medicine")
-        return prescription_create(
-            by=user_of(request),
-            consultation_id=consultation.pk,
-            medicine_id=medicine.pk,
-            **data,
-        )
-
-    def change_via(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> Any:
-        if "medicine" in changes:
-            changes["medicine"] = changes["medicine"].pk
-        return prescription_update(by=user_of(request), prescription_id=obj.pk, **changes)
-
-
-@admin.register(Dispense)
-class DispenseAdmin(ReadOnlyAdmin):
-    list_display = ("id", "prescription", "quantity", "dispensed_by", "dispensed_at")
-    search_fields = ("prescription__consultation__visit__patient__book_no",)
-    list_select_related = ("prescription", "dispensed_by")
+__all__ = ["ConsultationAdmin", "QueueEntryAdmin", "admin_visits"]
