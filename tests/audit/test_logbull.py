@@ -4,78 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
-import textwrap
 import time
-from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from audit.logbull import LogBullHandler, config_errors
-from tests.fake_logbull import PROJECT_ID, FakeLogBull
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLogBull]:
-    server = FakeLogBull().start()
-    yield server
-    server.stop()
-
-
-def make_handler(fake: FakeLogBull, spool: Path, **overrides: Any) -> LogBullHandler:
-    options: dict[str, Any] = {
-        "connect_timeout": 0.5,
-        "read_timeout": 0.5,
-        "flush_interval": 0.02,
-        "max_backoff": 0.2,
-        "exit_timeout": 3.0,
-        "spool_dir": str(spool),
-    }
-    options.update(overrides)
-    return LogBullHandler(fake.url, PROJECT_ID, **options)
-
-
-@pytest.fixture
-def sink(fake: FakeLogBull, tmp_path: Path) -> Iterator[tuple[logging.Logger, LogBullHandler]]:
-    handler = make_handler(fake, tmp_path / "spool")
-    logger = logging.getLogger(f"test.logbull.{id(handler)}")
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    yield logger, handler
-    logger.removeHandler(handler)
-    handler.close()
-
-
-def log_events(logger: logging.Logger, prefix: str, count: int, level: int = logging.INFO) -> list[str]:
-    ids = [f"{prefix}-{i}" for i in range(count)]
-    for event_id in ids:
-        logger.log(level, "event %s", event_id, extra={"audit": {"event_id": event_id, "message": f"m {event_id}"}})
-    return ids
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
-def assert_exactly_once(fake: FakeLogBull, ids: list[str], timeout: float = 10.0) -> None:
-    wait_until(lambda: set(ids) <= set(fake.event_ids()), timeout)
-    counts = Counter(fake.event_ids())
-    missing = [i for i in ids if counts[i] == 0]
-    doubled = [i for i in ids if counts[i] > 1]
-    assert not missing and not doubled, f"missing {missing[:5]}, doubled {doubled[:5]}"
+from tests.audit.logbull_kit import assert_exactly_once, log_events, make_handler, wait_until
+from tests.fake_logbull import PROJECT_ID
 
 
 def test_levels_are_mapped_to_what_the_server_accepts(sink, fake):
@@ -261,66 +197,3 @@ def test_health_shows_the_sink_counters(anon):
     counters = body["audit"]["logbull"]
     assert {"sent", "queued", "retried", "spooled", "dropped", "rejected", "spool_files"} <= set(counters)
     assert counters["sent"] > 0  # the session's own sink has delivered events by now
-
-
-# --- processes: exit, restart, fork ---------------------------------------------------------
-SCRIPT_HEAD = """
-import logging, os, sys, time
-sys.path.insert(0, {root!r})
-from audit.logbull import LogBullHandler
-handler = LogBullHandler({url!r}, {project!r}, spool_dir={spool!r}, flush_interval=30,
-                         connect_timeout=0.5, read_timeout=1, max_backoff=0.2, exit_timeout=3)
-log = logging.getLogger("proc")
-log.propagate = False
-log.setLevel(logging.INFO)
-log.addHandler(handler)
-def emit(prefix, n):
-    for i in range(n):
-        event_id = f"{{prefix}}-{{i}}"
-        log.info(event_id, extra={{"audit": {{"event_id": event_id, "message": event_id}}}})
-"""
-
-
-def run_script(fake: FakeLogBull, spool: Path, body: str) -> subprocess.CompletedProcess[str]:
-    head = SCRIPT_HEAD.format(root=str(ROOT), url=fake.url, project=PROJECT_ID, spool=str(spool))
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [sys.executable, "-c", head + textwrap.dedent(body)], capture_output=True, text=True, timeout=60, env=env
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def test_a_process_that_logs_and_exits_at_once_delivers(fake, tmp_path):
-    # flush_interval=30: only the flush at exit can have sent these.
-    run_script(fake, tmp_path / "spool", "emit('exit', 25)\n")
-    assert_exactly_once(fake, [f"exit-{i}" for i in range(25)], timeout=2)
-
-
-def test_events_spooled_by_a_stopped_process_are_sent_by_its_successor(fake, tmp_path):
-    spool = tmp_path / "spool"
-    fake.stop()
-    run_script(fake, spool, "emit('spooled', 30)\n")
-    assert list(spool.glob("*.batch")), "the first process should have spooled its events"
-    fake.start()
-    run_script(fake, spool, "time.sleep(2.5)\n")  # a restarted process that logs nothing itself
-    assert_exactly_once(fake, [f"spooled-{i}" for i in range(30)], timeout=2)
-    assert not list(spool.glob("*.batch*"))
-
-
-def test_a_worker_forked_after_its_parent_logged_delivers_its_own(fake, tmp_path):
-    body = """
-    emit('parent-before', 3)
-    time.sleep(0.1)
-    pid = os.fork()
-    if pid == 0:
-        emit('child', 7)
-        sys.exit(0)  # a gunicorn worker exits through sys.exit, so atexit runs
-    _, status = os.waitpid(pid, 0)
-    assert status == 0, status
-    emit('parent-after', 2)
-    """
-    run_script(fake, tmp_path / "spool", body)
-    ids = [f"parent-before-{i}" for i in range(3)] + [f"child-{i}" for i in range(7)]
-    ids += [f"parent-after-{i}" for i in range(2)]
-    assert_exactly_once(fake, ids, timeout=3)

@@ -1,0 +1,32 @@
+"""Fixtures of the audit tests: a loopback LogBull server and a sink that sends to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audit.logbull import LogBullHandler
+from tests.audit.logbull_kit import make_handler
+from tests.fake_logbull import FakeLogBull
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLogBull]:
+    server = FakeLogBull().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sink(fake: FakeLogBull, tmp_path: Path) -> Iterator[tuple[logging.Logger, LogBullHandler]]:
+    handler = make_handler(fake, tmp_path / "spool")
+    logger = logging.getLogger(f"test.logbull.{id(handler)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    yield logger, handler
+    logger.removeHandler(handler)
+    handler.close()
