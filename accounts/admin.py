@@ -1,3 +1,5 @@
+"""Users in Django admin, and admin's sign-in form, throttled and audited like the API's."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""The accounts app: role permissions are synced after migrate; sign-in signals are connected."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

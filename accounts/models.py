@@ -1,3 +1,5 @@
+"""The user: a Django user whose roles are groups."""
+
 from __future__ import annotations
 
 from contextlib import suppress

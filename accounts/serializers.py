@@ -1,3 +1,5 @@
+"""What the auth and users endpoints read and answer."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""The accounts API: auth/login, refresh, logout, me; users."""
+
 from __future__ import annotations
 
 from django.urls import path

@@ -1,3 +1,5 @@
+"""Signing in and out through the API (throttled, audited), the signed-in user, and users for admins."""
+
 from __future__ import annotations
 
 from typing import Any

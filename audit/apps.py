@@ -1,3 +1,5 @@
+"""The audit app: registers its system check, history receivers and replay events at start."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

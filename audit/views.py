@@ -1,3 +1,5 @@
+"""GET health/: whether this app server can do its work (database, shared cache, LogBull spool)."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,0 +1,1 @@
+"""Medical camps: where and when, how many came, and their status."""

@@ -1,3 +1,5 @@
+"""Camps in Django admin, saved through camps.services."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""A medical camp: its place, date, expected headcount and status."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar

@@ -1,3 +1,5 @@
+"""What the camps endpoints read and answer."""
+
 from __future__ import annotations
 
 from rest_framework import serializers

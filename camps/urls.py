@@ -1,3 +1,5 @@
+"""The camps API."""
+
 from __future__ import annotations
 
 from camps import views

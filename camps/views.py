@@ -1,3 +1,5 @@
+"""Camps through the API: listed by everyone signed in, created and changed by admins."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,0 +1,1 @@
+"""The Django project: settings, URLs, WSGI, the API's error answers and its schema."""

@@ -1,3 +1,5 @@
+"""The project's URLs: /api/v1/ (every app's router, health, schema, docs) and /admin/."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -1,0 +1,1 @@
+"""The doctor's queue, consultations, prescriptions, pickups and the camp-day pages."""

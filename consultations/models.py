@@ -1,3 +1,5 @@
+"""The queue entry, the consultation, the prescription and the dispense."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar

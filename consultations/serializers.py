@@ -1,3 +1,5 @@
+"""What the queue, consultation, prescription and visit endpoints read and answer."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""The consultations API: queue, consultations, prescriptions, visits and pickups."""
+
 from __future__ import annotations
 
 from consultations import views

@@ -1,3 +1,5 @@
+"""The doctor's queue, consultations, prescriptions, and a visit's pickup through the API."""
+
 from __future__ import annotations
 
 from typing import Any

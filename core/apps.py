@@ -1,3 +1,5 @@
+"""The bottom package as a Django app (its model stores the answers of keyed writes)."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

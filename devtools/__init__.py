@@ -1,0 +1,1 @@
+"""Development only: the demo camp and the development admin."""

@@ -1,3 +1,5 @@
+"""The devtools app, installed in development and tests only."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

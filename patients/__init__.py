@@ -1,0 +1,1 @@
+"""Patients, their visits to a camp and the vitals recorded there."""

@@ -1,3 +1,5 @@
+"""Patients and vitals in Django admin, saved through patients.services; a book number finds a trail."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""The patient list's filters: book number, name, area, phone."""
+
 from __future__ import annotations
 
 import django_filters

@@ -1,3 +1,5 @@
+"""The patient, their visit to a camp (with its token), and the vitals recorded at a visit."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar

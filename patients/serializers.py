@@ -1,3 +1,5 @@
+"""What the patients, visits and vitals endpoints read and answer."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar

@@ -1,3 +1,5 @@
+"""The patients API: patients, their visits, status and vitals."""
+
 from __future__ import annotations
 
 from core.views import router

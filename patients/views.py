@@ -1,3 +1,5 @@
+"""Patients, visits and vitals through the API; every write goes through patients.services."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

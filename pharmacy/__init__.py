@@ -1,0 +1,1 @@
+"""Medicines, stock batches and the stock ledger."""

@@ -1,3 +1,5 @@
+"""Medicines, stock batches and the stock ledger in Django admin, saved through pharmacy.services."""
+
 from __future__ import annotations
 
 from typing import Any

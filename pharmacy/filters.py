@@ -1,3 +1,5 @@
+"""The medicine list's filter: part of a name."""
+
 from __future__ import annotations
 
 import django_filters

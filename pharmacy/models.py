@@ -1,3 +1,5 @@
+"""A medicine, a stock batch of it, and the ledger of every change to a batch's quantity."""
+
 from __future__ import annotations
 
 from typing import Any

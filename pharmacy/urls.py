@@ -1,3 +1,5 @@
+"""The pharmacy API: medicines and batches."""
+
 from __future__ import annotations
 
 from core.views import router

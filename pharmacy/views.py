@@ -1,3 +1,5 @@
+"""Medicines and stock through the API: listed for the camp team, received and adjusted by the pharmacist."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,3 +1,9 @@
+"""Fixtures of the whole suite and the checks every test passes through.
+
+Every API answer is matched against the OpenAPI schema, every audit event against its
+catalogue entry, and at the end of the session every sink is scanned for secrets.
+"""
+
 from __future__ import annotations
 
 import json

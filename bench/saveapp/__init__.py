@@ -1,0 +1,1 @@
+"""A model tracked several ways for bench/audit_save.py: simple-history alone, MedCamp's audited save, other trails."""

@@ -1,3 +1,5 @@
+"""The benchmark-only app of bench/audit_save.py."""
+
 from django.apps import AppConfig
 
 

@@ -1,0 +1,1 @@
+"""Tests of users, roles and signing in."""

@@ -1,3 +1,5 @@
+"""Signing in through the API: tokens, refusals with their reasons, throttling."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""docs/roles.md's role matrix matches the views, and only the intended endpoints are public."""
+
 from __future__ import annotations
 
 from accounts.management.commands.role_matrix import DOC, replace_table

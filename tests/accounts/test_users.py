@@ -1,3 +1,5 @@
+"""Users and roles through the API, audited without passwords."""
+
 from __future__ import annotations
 
 import json

@@ -1,0 +1,1 @@
+"""Tests of Django admin as the clinicians' front door."""

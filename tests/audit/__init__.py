@@ -1,0 +1,1 @@
+"""Tests of the audit trail: events, sinks, history, store and seal."""

@@ -1,3 +1,5 @@
+"""The diff builder: only changed fields, JSON-native values, no false changes."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

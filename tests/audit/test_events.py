@@ -1,3 +1,5 @@
+"""An audit event's shape, its context, and its way to every sink (redacted, masked, one line)."""
+
 from __future__ import annotations
 
 import io

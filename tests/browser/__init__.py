@@ -1,0 +1,1 @@
+"""Tests in Debian's chromium: what a person sees, with screenshots kept."""

@@ -1,0 +1,1 @@
+"""Tests of the queue, consultations, prescriptions and pickups."""

@@ -1,3 +1,5 @@
+"""Prescriptions: their events, field-level diffs, replacement, withdrawal and refusals."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,0 +1,1 @@
+"""Tests of the API contract: schema, lists, bounds, idempotency, a generated client."""

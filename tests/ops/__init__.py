@@ -1,0 +1,1 @@
+"""Tests of running a camp: health, backups, the camp laptop."""

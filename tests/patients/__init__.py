@@ -1,0 +1,1 @@
+"""Tests of patients, visits and vitals."""

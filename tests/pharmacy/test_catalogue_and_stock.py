@@ -1,3 +1,5 @@
+"""The medicine catalogue and stock: duplicates in any spelling, receiving, adjusting, taking stock."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""accounts' commands: create_admin, role_matrix."""

@@ -1,3 +1,5 @@
+"""manage.py role_matrix [--write]: docs/roles.md's table, generated from the views' roles."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,0 +1,1 @@
+"""audit's commands: sealing, verifying, the catalogue's docs."""

@@ -1,0 +1,1 @@
+"""devtools' commands: seed_demo, ensure_dev_admin."""
