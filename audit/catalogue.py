@@ -144,7 +144,7 @@ class Catalogue:
         try:
             return self._entries[name]
         except KeyError:
-            raise UnknownEvent(f"audit event {name!r} is not in audit/catalogue.py") from None
+            raise UnknownEvent(f"audit event {name!r} is not declared (audit/event_types.py)") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from audit.catalogue import Kind
+from audit.event_types import EVENTS
 from audit.history import AuditedHistory, AuditedModel
 
 
@@ -53,3 +55,8 @@ if settings.POSTGRES:  # pghistory's triggers exist on PostgreSQL only
     @pghistory.track()
     class WithPghistory(Fields):
         """django-pghistory (database triggers)."""
+
+
+# The bench's own record type is not MedCamp's: its change events are declared here, beside it.
+for _kind, _action in ((Kind.CREATED, "create"), (Kind.UPDATED, "update"), (Kind.DELETED, "delete")):
+    EVENTS.family(_kind, types=("bench",), action=_action, scope=(), meaning="a bench record's change")
