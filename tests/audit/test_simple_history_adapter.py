@@ -60,3 +60,9 @@ def test_a_save_makes_one_row_with_both_signals_around_it():
     assert [(r.history_type, r.name) for r in rows] == [("+", "Asha"), ("~", "Asha Devi")]
     assert [kind for kind, _ in sent] == ["pre", "post", "pre", "post"]
     assert sent[0][1] is None and sent[1][1] == rows[0].history_id  # pre: unsaved; post: saved
+
+
+def test_the_history_model_is_the_one_the_manager_serves():
+    """The adapter reads the model from simple-history's descriptor instead of building its manager."""
+    assert adapter.history_model(Patient, "history") is Patient.history.model
+    assert inspect.getattr_static(Patient, "history").model is Patient.history.model
