@@ -50,9 +50,15 @@ class AuditedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """An update of a loaded record writes only the fields that changed (and `updated_at`)."""
+        """An update of a loaded record writes only the fields that changed (and `updated_at`).
+
+        One that changes nothing writes nothing: no UPDATE, no history row, no event, so a
+        repeated identical request leaves the history tables and the event store as they were.
+        """
         if kwargs.get("update_fields") is None and not args and self.pk is not None and not self._state.adding:
             changed = self.audit_changed_fields()
+            if changed == []:
+                return
             if changed is not None:
                 kwargs["update_fields"] = changed
         super().save(*args, **kwargs)
@@ -65,14 +71,14 @@ class AuditedModel(models.Model):
         return instance
 
     def audit_changed_fields(self) -> list[str] | None:
-        """Names of the fields that differ from the values as loaded; None when not loaded or unchanged."""
+        """Names of the fields that differ from the values as loaded ([] for none); None when not loaded."""
         loaded = self.audit_loaded
         if loaded is None:
             return None
         current = self.audit_values()
         changed = {name for name, value in current.items() if name not in loaded or loaded[name] != value}
         if not changed:
-            return None  # nothing changed: saved whole, as ever (a history row records the save)
+            return []
         auto_now = {f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)}
         return sorted((changed | auto_now) - {self._meta.pk.name})
 
@@ -224,6 +230,9 @@ class AuditedHistory(HistoricalRecords):
         row, meta = adapter.history_row(self, instance, history_type, using)
         prev = row.prev_record if history_type == "~" and instance.audit_loaded is None else None
         record = change_event(instance, history_type, meta["history_user"], prev)
+        if record is None and history_type == "~":
+            return None  # no audited field changed: one change is one history row and one event
+        adapter.before_row_saved(instance, row, meta, using)
         stored = record is not None and store.insert_with_history(row, record, using)
         if not stored:
             row.save(using=using)

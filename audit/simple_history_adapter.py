@@ -24,7 +24,7 @@ PINNED = "3.13.0"  # the version whose create_historical_record these steps foll
 
 
 def history_row(records: HistoricalRecords, instance: Any, history_type: str, using: str | None) -> tuple[Any, dict]:
-    """The unsaved history row of `instance` and its metadata; `pre_create_historical_record` sent."""
+    """The unsaved history row of `instance` and its metadata (no signal sent yet)."""
     meta = {
         "history_date": getattr(instance, "_history_date", timezone.now()),
         "history_user": records.get_history_user(instance),
@@ -34,9 +34,12 @@ def history_row(records: HistoricalRecords, instance: Any, history_type: str, us
     attrs = {field.attname: getattr(instance, field.attname) for field in records.fields_included(instance)}
     if getattr(model, "history_relation", None) is not None:
         attrs["history_relation"] = instance
-    row = model(history_type=history_type, **meta, **attrs)
-    pre_create_historical_record.send(sender=model, instance=instance, history_instance=row, using=using, **meta)
-    return row, meta
+    return model(history_type=history_type, **meta, **attrs), meta
+
+
+def before_row_saved(instance: Any, row: Any, meta: dict, using: str | None) -> None:
+    """`pre_create_historical_record`, once the row is known to be written (receivers may fill it in)."""
+    pre_create_historical_record.send(sender=type(row), instance=instance, history_instance=row, using=using, **meta)
 
 
 @functools.cache
