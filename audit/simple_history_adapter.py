@@ -30,7 +30,7 @@ def history_row(records: HistoricalRecords, instance: Any, history_type: str, us
         "history_user": records.get_history_user(instance),
         "history_change_reason": records.get_change_reason_for_object(instance, history_type, using),
     }
-    model = history_model(type(instance), records.manager_name)
+    model = history_model(instance.__class__, records.manager_name)
     attrs = {field.attname: getattr(instance, field.attname) for field in records.fields_included(instance)}
     if getattr(model, "history_relation", None) is not None:
         attrs["history_relation"] = instance
