@@ -27,16 +27,23 @@ REASONS = {
 }
 
 
+# What is wrong with an Authorization header that is not `Bearer <token>`, in words.
+EMPTY_HEADER = "The Authorization header has no token: send 'Bearer <access token>'."
+EXTRA_WORDS = "The Authorization header must be 'Bearer <access token>': two words and one space."
+OTHER_SCHEME = "The Authorization header must use the Bearer scheme: 'Bearer <access token>'."
+NOT_ASCII = "The Authorization header holds characters no access token has."
+
+
 class TokenRejected(exceptions.AuthenticationFailed):
     """A 401 whose code says why; already audited where it was raised."""
 
     audited = True
 
-    def __init__(self, code: ErrorCode) -> None:
-        super().__init__(REASONS[code], code=code)
+    def __init__(self, code: ErrorCode, detail: str | None = None) -> None:
+        super().__init__(detail or REASONS[code], code=code)
 
 
-def reject(code: ErrorCode, user_id: Any = None) -> TokenRejected:
+def reject(code: ErrorCode, user_id: Any = None, detail: str | None = None) -> TokenRejected:
     emit(
         E.AUTH_TOKEN_REJECTED,
         outcome="failure",
@@ -46,19 +53,38 @@ def reject(code: ErrorCode, user_id: Any = None) -> TokenRejected:
         details={"user_id": user_id} if user_id is not None else None,
         message=f"token rejected: {code}",
     )
-    return TokenRejected(code)
+    return TokenRejected(code, detail)
+
+
+def bad_header(detail: str) -> TokenRejected:
+    return reject(ErrorCode.BAD_AUTHORIZATION_HEADER, detail=detail)
 
 
 class AuditedJWTAuthentication(JWTAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Token] | None:  # type: ignore[override]
-        header = self.get_header(request)
+        header = request.META.get(api_settings.AUTH_HEADER_NAME)
         if header is None:
-            return None
-        raw = self.get_raw_token(header)
-        if raw is None:
-            return None
-        token = self.validated(raw)
+            return None  # anonymous: a view that needs a user answers 401 not_authenticated
+        token = self.validated(self.token_in(header))
         return self.user_for(token), token
+
+    @staticmethod
+    def token_in(header: str) -> bytes:
+        """The token of a `Bearer <token>` header; anything else is refused with what is wrong.
+
+        simplejwt's own parsing lets another scheme pass as anonymous and answers extra
+        words with a nested error, so the header is read here.
+        """
+        if not header.isascii():
+            raise bad_header(NOT_ASCII)
+        parts = header.split()
+        if not parts or (len(parts) == 1 and parts[0] in api_settings.AUTH_HEADER_TYPES):
+            raise bad_header(EMPTY_HEADER)
+        if parts[0] not in api_settings.AUTH_HEADER_TYPES:
+            raise bad_header(OTHER_SCHEME)
+        if len(parts) != 2:
+            raise bad_header(EXTRA_WORDS)
+        return parts[1].encode("ascii")
 
     def validated(self, raw: bytes) -> Token:
         try:

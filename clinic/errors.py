@@ -6,16 +6,18 @@ needs the audit stream: every refusal is recorded as an event with outcome "fail
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit import event_types as E
-from audit.events import emit
+from audit.events import build_event, record_event, write
 from audit.refusals import log_refusal
 from core.error_codes import ErrorCode
 from core.errors import NotFound, error_body
@@ -31,7 +33,14 @@ _VERBS: dict[str, str] = {
 }
 
 
+# An unreachable database (refused, dropped, timed out) raises these; a bad query raises others.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_DOWN):
+        return _unavailable(context["request"], Response)
     if isinstance(exc, Http404):
         exc = NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -98,16 +107,45 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
 
 
 def handler500(request: HttpRequest) -> Any:
-    emit(
+    failed = sys.exc_info()[1]  # Django calls this handler while it handles the exception
+    down = isinstance(failed, DATABASE_DOWN)
+    if down and request.path.startswith("/api/"):
+        return _unavailable(request, JsonResponse)
+    record = build_event(
         E.REQUEST_FAILED,
         outcome="failure",
         reason=ErrorCode.SERVER_ERROR,
         source="route",
         level=40,
         message=f"{request.method} {request.path} failed with an internal error",
+        **({"actor": None} if down else {}),  # finding the user would ask the database again
     )
+    try:
+        record_event(record)
+    except DatabaseError:
+        write(record)  # the store is in the database that failed: the file and LogBull still hear of it
     if request.path.startswith("/api/"):
         return _json_error(ErrorCode.SERVER_ERROR, "Internal server error; the event was logged.")
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+def _unavailable(request: Any, answer: Any) -> Any:
+    """503 `database_unavailable` in the error shape, logged to the sinks that need no database."""
+    write(
+        build_event(
+            E.REQUEST_FAILED,
+            outcome="failure",
+            reason=ErrorCode.DATABASE_UNAVAILABLE,
+            source="route",
+            level=40,
+            actor=None,
+            message=f"{request.method} {request.path} failed: the database cannot be reached",
+        )
+    )
+    code = ErrorCode.DATABASE_UNAVAILABLE
+    body = {"detail": "The database cannot be reached; try again shortly.", "code": code.value}
+    response = answer(body, status=code.status)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -10,8 +10,9 @@ can give, derived from what it takes (docs/api.md, "Errors, per operation"):
   reused for another request); domain conflicts (duplicates, transitions, stock) are 409 too;
 - 415: it reads a body (anything but JSON is refused);
 - what a view declares besides in `more_errors`, keyed like `allowed_roles` (login's 429);
-- 500 on every operation: a bug or an unreachable database can fail any of them (the tests
-  and the fuzzer still treat each 500 as a failure).
+- 500 on every operation: a bug can fail any of them (the tests and the fuzzer still treat
+  each 500 as a failure);
+- 503 on every operation: the database unreachable (`database_unavailable`, with `Retry-After`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ DESCRIPTIONS = {
     415: "The body is not JSON",
     422: "`idempotency_key_reused`: this Idempotency-Key came with another request",
     429: "Too many attempts; `Retry-After` says when to try again",
-    500: "Internal error (a bug, or the database unreachable); the event was logged",
+    500: "Internal error; the event was logged",
+    503: "`database_unavailable`: the database cannot be reached; `Retry-After` says when to try again",
 }
 KEY_PARAMETER = {
     "name": HEADER,
@@ -85,7 +87,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses = operation.setdefault("responses", {})
         for code in sorted(self.error_codes(operation)):
             response = {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": ERROR_REF}}}
-            if code == 429:
+            if code in (429, 503):
                 response["headers"] = RETRY_AFTER
             responses.setdefault(str(code), response)
         if self.keyed():
@@ -110,7 +112,7 @@ class AutoSchema(SpectacularAutoSchema):
         where = {p["in"] for p in operation.get("parameters", [])}
         body = "requestBody" in operation
         keyed = self.keyed()
-        codes: set[int] = {500}
+        codes: set[int] = {500, 503}
         if body or "query" in where or keyed:
             codes.add(400)
         if self.signed_in():

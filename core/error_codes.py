@@ -36,6 +36,11 @@ class ErrorCode(StrEnum):
     # Who may ask
     NOT_AUTHENTICATED = "not_authenticated", 401, "no credentials: sign in and send the access token"
     AUTHENTICATION_FAILED = "authentication_failed", 401, "the credentials sent were refused"
+    BAD_AUTHORIZATION_HEADER = (
+        "bad_authorization_header",
+        401,
+        "the Authorization header is not `Bearer <access token>` (no token, extra words, another scheme)",
+    )
     INVALID_CREDENTIALS = "invalid_credentials", 401, "wrong username or password"
     TOKEN_EXPIRED = "token_expired", 401, "the token has expired: refresh it or sign in again"
     TOKEN_INVALID = "token_invalid", 401, "the token is malformed, its signature is wrong, or it was revoked"
@@ -78,6 +83,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", 422, "the key came with another request"
     # Not the caller's doing
     SERVER_ERROR = "server_error", 500, "an internal error; the event was logged"
+    DATABASE_UNAVAILABLE = "database_unavailable", 503, "the database cannot be reached; `Retry-After` says when to try"
     # Refusals only Django admin gives (never an API answer)
     HISTORY_IS_READ_ONLY = "history_is_read_only", 403, "a revert through a History page (admin)"
 

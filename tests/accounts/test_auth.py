@@ -118,6 +118,31 @@ def test_each_rejected_token_answers_401_with_its_reason(anon, volunteer, audit,
     assert token not in json.dumps(audit.events)
 
 
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        ("Bearer", "has no token"),
+        ("Bearer ", "has no token"),
+        ("", "has no token"),
+        ("Bearer a b", "two words"),
+        ("Bearer  a.b.c  extra", "two words"),
+        ("Basic dXNlcjpwYXNz", "Bearer scheme"),
+        ("Token abc", "Bearer scheme"),
+        ("bearer abc", "Bearer scheme"),
+        ("Bearer \u00e9t\u00e9", "characters"),
+        ("Bearer \u2460", "characters"),
+    ],
+)
+def test_a_malformed_authorization_header_is_401_in_words(anon, audit, header, words):
+    response = anon.get(ME, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    body = response.json()
+    assert set(body) == {"detail", "code"} and body["code"] == "bad_authorization_header"
+    assert words in body["detail"] and body["detail"].endswith(".") and "{" not in body["detail"]
+    event = audit.one("auth.token_rejected")
+    assert (event["outcome"], event["reason"]) == ("failure", "bad_authorization_header")
+
+
 def test_missing_token_is_401_not_authenticated(anon):
     response = anon.get(ME)
     assert response.status_code == 401

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -65,6 +66,7 @@ def back_up_while_writing(env: dict[str, str], dest: Path, work: Path) -> tuple[
         done = run(env, "manage.py", "backup", str(dest))
         assert done.returncode == 0, done.stderr
         assert "backup written" in done.stdout
+        assert stat.S_IMODE(dest.stat().st_mode) == 0o600  # it holds every patient: its owner's only
     finally:
         stop.touch()
         writer.wait(30)

@@ -6,7 +6,8 @@ SQLite: the online backup API (sqlite3.Connection.backup) copies a consistent sn
 even in WAL mode with writers active, which a plain file copy does not; the copy's
 integrity is checked before it replaces DEST. PostgreSQL: `pg_dump --format=custom`
 (a consistent snapshot by MVCC), when pg_dump is installed. Either way DEST appears only
-once the copy is whole (written beside it, then renamed). docs/deployment.md says how to
+once the copy is whole (written beside it, then renamed), readable by its owner only
+(0600: it holds every patient). docs/deployment.md says how to
 restore and how often to run it.
 """
 
@@ -34,12 +35,15 @@ class Command(BaseCommand):
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(f".{dest.name}.partial")
         partial.unlink(missing_ok=True)
+        # It holds every patient: readable by its owner only, from its first byte.
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         if connection.vendor == "sqlite":
             self.sqlite(partial)
         elif connection.vendor == "postgresql":
             self.postgresql(partial)
         else:
             raise CommandError(f"no backup for {connection.vendor}")
+        os.chmod(partial, 0o600)  # whatever the copying tool made of it
         partial.replace(dest)
         self.stdout.write(f"backup written: {dest} ({dest.stat().st_size:,} bytes)")
 
