@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +31,7 @@ from audit.refusals import log_domain_refusal, log_refusal
 from audit.sanitize import mask, sensitive_fields
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from core.params import whole_number
 
 
 def _audit_type(model: Any) -> str:
@@ -118,7 +120,21 @@ class AuditedHistoryAdmin(AuditedReadsAdmin, SimpleHistoryAdmin):  # type: ignor
                 extra={"version_id": version_id},
             )
             raise PermissionDenied("History is read-only.")
+        if whole_number(unquote(object_id)) is None or whole_number(version_id) is None:
+            return self.no_such_record(request, f"{object_id}, version {version_id}")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        if whole_number(unquote(object_id)) is None:
+            return self.no_such_record(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def no_such_record(self, request: HttpRequest, named: str) -> HttpResponse:
+        """What Django admin answers for a record that is not there, for ids simple-history would hand
+        to the database as they are ("²", "abc", a number past any id)."""
+        name = self.opts.verbose_name
+        self.message_user(request, f"There is no {name} with ID “{named}”.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:index"))
 
 
 class ServiceForm(forms.ModelForm):  # type: ignore[type-arg]

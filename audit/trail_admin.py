@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
@@ -32,6 +34,7 @@ from audit.admin import AuditedReadsAdmin
 from audit.chain import GENESIS, chain_key, seal_hash
 from audit.events import emit
 from audit.models import AuditEvent, AuditSeal
+from core.params import whole_number
 
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
 SEARCH_RESOLVERS: list[Callable[[str], Q | None]] = []
@@ -64,9 +67,10 @@ class PatientFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(patient_trail(int(value)))
+        patient_id = whole_number(value)
+        if patient_id is None:  # "²", "-1", a number past any id: the admin's own "invalid filter" answer
+            raise IncorrectLookupParameters(f"patient must be an id, not {value!r}")
+        return queryset.filter(patient_trail(patient_id))
 
 
 class FamilyFilter(admin.SimpleListFilter):
@@ -161,10 +165,13 @@ class AuditEventAdmin(AuditedReadsAdmin):
         export = path("export/", self.admin_site.admin_view(self.export_view), name="audit_auditevent_export")
         return [export, *super().get_urls()]
 
-    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            rows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:  # a malformed date or page: the list's own error answer
+            return HttpResponseRedirect(f"{reverse('admin:audit_auditevent_changelist')}?{ERROR_FLAG}=1")
         count = rows.count()
         filters = {k: v for k, v in request.GET.items()}
         emit(

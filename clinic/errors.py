@@ -62,7 +62,7 @@ def _audit_refusal(
     request = context.get("request")
     method = getattr(request, "method", "GET") or "GET"
     resource = getattr(view, "audit_resource", None) or "request"
-    verb = getattr(view, "audit_action", None) or _VERBS.get(method, "execute")
+    verb = getattr(view, "audit_action", None) or verb_of(method)
     kwargs = getattr(view, "kwargs", {}) or {}
     record = getattr(exc, "record", None)
     if record is None and "pk" in kwargs:
@@ -149,3 +149,8 @@ def _unavailable(request: Any, answer: Any) -> Any:
     response = answer(body, status=code.status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def verb_of(method: str | None) -> str:
+    """The audit verb of an HTTP method (`read` for GET, `update` for PATCH...)."""
+    return _VERBS.get(method or "", "execute")

@@ -12,12 +12,19 @@ from core.errors import DomainError
 from core.serializers import MAX_ID
 
 
+def whole_number(raw: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
+    """`raw` as a whole number when it is ASCII digits from low to high; else None."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
 def whole_param(request: Any, name: str, low: int, high: int, what: str = "") -> int | None:
     """An optional whole number in the query string, in ASCII digits from low to high, or a 400."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+    if whole_number(raw, low, high) is None:
         what = what or f"a whole number from {low} to {high}"
         raise DomainError(f"{name} must be {what}.", fields={name: [f"{what[0].upper()}{what[1:]} is required."]})
     return int(raw)
