@@ -16,20 +16,28 @@ from django.conf import settings
 from django.db import connections
 
 _logger = logging.getLogger(__name__)
-_started_in: int | None = None  # the process id that started the thread (a forked child starts its own)
-_lock = threading.Lock()
 
 
-def ensure_started() -> None:
-    global _started_in
-    interval: float = settings.AUDIT_SEAL_INTERVAL
-    if interval <= 0 or not settings.AUDIT_STORE or _started_in == os.getpid():
-        return
-    with _lock:
-        if _started_in == os.getpid():
+class BackgroundSealer:
+    """The sealing thread of this process: started once per process (a forked child starts its own)."""
+
+    def __init__(self) -> None:
+        self.started_in: int | None = None
+        self.lock = threading.Lock()
+
+    def ensure_started(self) -> None:
+        interval: float = settings.AUDIT_SEAL_INTERVAL
+        if interval <= 0 or not settings.AUDIT_STORE or self.started_in == os.getpid():
             return
-        _started_in = os.getpid()
-        threading.Thread(target=_run, args=(interval,), name="audit-sealer", daemon=True).start()
+        with self.lock:
+            if self.started_in == os.getpid():
+                return
+            self.started_in = os.getpid()
+            threading.Thread(target=_run, args=(interval,), name="audit-sealer", daemon=True).start()
+
+
+SEALER = BackgroundSealer()
+ensure_started = SEALER.ensure_started
 
 
 def _run(interval: float) -> None:
