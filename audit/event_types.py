@@ -184,6 +184,24 @@ REQUEST_FAILED = declare(
 AUDIT_SEALED = declare(
     "audit.sealed", action="execute", meaning="a checkpoint: events up to `seq` sealed into the hash chain"
 )
+AUDIT_FORGERY_DETECTED = declare(
+    "audit.forgery_detected",
+    action="execute",
+    outcomes=FAILURE,
+    target="audit_event",
+    meaning="an alarm: a stored event's MAC does not verify (inserted or edited in the database); not sealed",
+)
+AUDIT_CHAIN_REWRITTEN = declare(
+    "audit.chain_rewritten",
+    action="execute",
+    outcomes=FAILURE,
+    meaning="an alarm: the chain's head went back or changed since the last checkpoint; sealing stopped",
+)
+AUDIT_CHAIN_RESTORED = declare(
+    "audit.chain_restored",
+    action="execute",
+    meaning="an operator accepted the chain's head after restoring a backup (audit_seal --restored)",
+)
 
 # --- refusals: the attempted action, outcome failure, reason the error code -------------------
 # Each API resource (a ViewSet's `audit_resource`) and each admin-served record type can refuse

@@ -1,11 +1,13 @@
 """The event store auditors query: every audit event, append-only, sealed by a hash chain.
 
-`AuditEvent` holds each event's canonical JSON (`data`, exactly what the seal hashes)
-beside indexed columns an auditor filters on. `AuditSeal` chains the events in the order
-they were sealed: `hash = HMAC-SHA256(key, prev_hash + data)` (audit/chain.py). Both
-tables are created by migration 0001 and refuse UPDATE and DELETE by triggers
-(migration 0002); the models are unmanaged so that no Django operation (a flush, a
-migration) ever deletes their rows.
+`AuditEvent` holds each event's canonical JSON (`data`, exactly what the seal hashes) and
+its MAC (`mac`, made by the app with a key the database never holds), beside indexed
+columns an auditor filters on, each derived from `data` (audit_verify checks they agree).
+`AuditSeal` chains the events in the order they were sealed:
+`hash = HMAC-SHA256(key, prev_hash + data)` (audit/chain.py). Both tables are created by
+migration 0001 and refuse UPDATE, DELETE and TRUNCATE by triggers that fire in every
+replication role (migrations 0002, 0003); the models are unmanaged so that no Django
+operation (a flush, a migration) ever deletes their rows.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class AuditEvent(models.Model):
     visit_id = models.BigIntegerField(null=True)
     camp_id = models.BigIntegerField(null=True)
     data = models.TextField(help_text="the whole event, canonical JSON: what the seal hashes")
+    mac = models.CharField(max_length=64, blank=True, default="", help_text="HMAC of `data` (audit.keys)")
 
     class Meta:
         managed = False

@@ -41,12 +41,13 @@ ensure_started = SEALER.ensure_started
 
 
 def _run(interval: float) -> None:
-    from audit.chain import seal_pending
+    from audit.chain import ChainWatch, seal_pending
 
+    watch = ChainWatch.from_file()  # the head this process trusts; it moves on with each checkpoint
     stop = threading.Event()
     while not stop.wait(interval):
         try:
-            while seal_pending().count:
+            while seal_pending(watch=watch).count:
                 pass
         except Exception:
             _logger.warning("audit sealing pass failed; it is tried again", exc_info=True)

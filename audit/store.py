@@ -1,20 +1,25 @@
 """The fourth sink: every event as a row of `audit.AuditEvent`, in the transaction it happens in.
 
 Rows carry the same scrubbed event the other sinks receive, as canonical JSON (sorted
-keys, no spaces, ASCII), so the seal hashes exactly what is stored. `audit.sealed`
+keys, no spaces, ASCII), so the seal hashes exactly what is stored, and the event's MAC
+(audit.keys.event_mac) made with a key the database never holds. Every other column is
+derived from that JSON (`columns`), so audit_verify can say which column was edited. `audit.sealed`
 checkpoints are not stored: they describe the store and leave the database on purpose.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from audit import event_types as E
+from audit.keys import event_mac
 
 NOT_STORED = frozenset({E.AUDIT_SEALED.name})
 
@@ -47,6 +52,34 @@ def columns(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def disagreements(row: Mapping[str, Any], data: str) -> list[tuple[str, Any, Any]]:
+    """(column, its value, what the sealed JSON says) for each column of `row` that `data` contradicts.
+
+    Raises ValueError when `data` is not an audit event's JSON.
+    """
+    try:
+        sealed = columns(json.loads(data))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError("not an audit event") from exc
+    found = []
+    for name in DERIVED:
+        stored, expected = row[name], sealed[name]
+        if name == "timestamp":
+            stored = _moment(stored)
+        if stored != expected and not (stored in ("", None) and expected in ("", None)):
+            found.append((name, stored, expected))
+    return found
+
+
+def _moment(value: Any) -> Any:
+    """A timestamp as a database hands it to a raw cursor (SQLite: text), as an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def _id(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -68,7 +101,10 @@ COLUMNS = (
     "visit_id",
     "camp_id",
     "data",
+    "mac",
 )
+# What an auditor reads of a row, each derived from its sealed JSON: all but the JSON and its MAC.
+DERIVED = COLUMNS[: COLUMNS.index("data")]
 # One plain INSERT (no model instance, no RETURNING): it runs inside every audited write.
 _INSERT = f"INSERT INTO audit_auditevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (column names are constants)
 
@@ -78,7 +114,8 @@ def _stored(record: dict[str, Any]) -> bool:
 
 
 def _values(record: dict[str, Any]) -> list[Any]:
-    values = {**columns(record), "data": canonical(record)}
+    data = canonical(record)
+    values = {**columns(record), "data": data, "mac": event_mac(data)}
     return [values[name] for name in COLUMNS]
 
 

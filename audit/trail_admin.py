@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
@@ -27,19 +28,20 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from audit import event_types as E
 from audit import store
 from audit.admin import AuditedReadsAdmin
-from audit.chain import GENESIS, chain_key, seal_hash
 from audit.events import emit
+from audit.keys import GENESIS, chain_key, seal_hash
 from audit.models import AuditEvent, AuditSeal
 from core.params import whole_number
 
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
 SEARCH_RESOLVERS: list[Callable[[str], Q | None]] = []
-EXPORT_COLUMNS = tuple(name for name in store.COLUMNS if name != "data")  # the indexed columns
+EXPORT_COLUMNS = store.DERIVED  # the indexed columns
 FAMILIES = ("auth", "user", "patient", "visit", "vitals", "queue", "consultation", "prescription", "stock", "medicine")
 
 
@@ -88,25 +90,15 @@ class FamilyFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(AuditedReadsAdmin):
-    list_display = ("timestamp", "actor_username", "event", "outcome", "patient", "target", "request_id")
+    list_display = ("timestamp", "actor_username", "event_marked", "outcome", "patient", "target", "request_id")
     list_filter = (PatientFilter, "action", "outcome", "source", FamilyFilter, ("timestamp", admin.DateFieldListFilter))
     search_fields = ("request_id",)  # exact request id, username or book number: get_search_results
     search_help_text = "A request id, a username or a patient's book number."
     show_full_result_count = False  # no second COUNT(*) over the whole store
     list_per_page = 100
     change_list_template = "admin/audit/auditevent/change_list.html"
-    readonly_fields = (
-        "timestamp",
-        "event",
-        "action",
-        "outcome",
-        "reason",
-        "source",
-        "actor_username",
-        "request_id",
-        "seal",
-        "whole_event",
-    )
+    # The detail shows what was sealed (the JSON), not the columns an insider could edit.
+    readonly_fields = ("sealed_event", "seal", "whole_event")
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -141,6 +133,42 @@ class AuditEventAdmin(AuditedReadsAdmin):
         if event.patient_id is None:
             return "-"
         return format_html('<a href="{}">{}</a>', trail_url(event.patient_id), event.patient_id)
+
+    @admin.display(description="event")
+    def event_marked(self, event: AuditEvent) -> Any:
+        if not _disagreements(event):
+            return event.event
+        return format_html(
+            '{} <strong class="edited">row edited: its columns disagree with its seal</strong>', event.event
+        )
+
+    @admin.display(description="sealed event")
+    def sealed_event(self, event: AuditEvent) -> Any:
+        try:
+            sealed = store.columns(event.payload())
+        except (ValueError, KeyError, TypeError):
+            return format_html("<strong>{}</strong>", "This row's JSON is not an audit event: it was edited.")
+        edited = {name: column for name, column, _ in _disagreements(event)}
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (name.replace("_", " "), _shown(sealed[name]), f"but the row's column says {_shown(edited[name])}")
+                if name in edited
+                else (name.replace("_", " "), _shown(sealed[name]), "")
+                for name in store.DERIVED
+            ),
+        )
+        verdict = (
+            format_html(
+                "<strong>{} columns of this row disagree with its sealed event: the row was edited "
+                "in the database.</strong>",
+                len(edited),
+            )
+            if edited
+            else "The row's columns agree with its sealed event."
+        )
+        return format_html("<p>{}</p><table>{}</table>", verdict, rows)
 
     @admin.display(description="target")
     def target(self, event: AuditEvent) -> str:
@@ -184,6 +212,21 @@ class AuditEventAdmin(AuditedReadsAdmin):
         response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
         return response
+
+
+def _disagreements(event: AuditEvent) -> list[tuple[str, Any, Any]]:
+    try:
+        return store.disagreements({name: getattr(event, name) for name in store.DERIVED}, event.data)
+    except ValueError:
+        return [("data", event.data, None)]
+
+
+def _shown(value: Any) -> str:
+    if value in (None, ""):
+        return "-"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S %Z}"
+    return str(value)
 
 
 class _Echo:

@@ -37,9 +37,10 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from audit.chain import seal_pending, verify  # noqa: E402
+from audit.chain import seal_pending  # noqa: E402
 from audit.models import AuditEvent  # noqa: E402
 from audit.trail_admin import _csv_lines, patient_trail  # noqa: E402
+from audit.verification import verify  # noqa: E402
 
 PATIENTS, ACTORS, DAYS = 200_000, 2_000, 10
 DAY = dt.timedelta(days=1)

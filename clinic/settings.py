@@ -234,6 +234,8 @@ AUDIT_SINKS_ENABLED = env_bool("AUDIT_SINKS_ENABLED", True)
 AUDIT_STORE = env_bool("AUDIT_STORE", True)
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")  # empty: derived from SECRET_KEY
 AUDIT_SEAL_INTERVAL = env_float("AUDIT_SEAL_INTERVAL", 5.0)  # seconds between sealing passes; 0: off
+# Where a sealing process reads the last checkpoint it trusts at its start; empty: none.
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(AUDIT_LOG_FILE))
 
 LOGBULL_HOST = env_str("LOGBULL_HOST")
 LOGBULL_PROJECT_ID = env_str("LOGBULL_PROJECT_ID")

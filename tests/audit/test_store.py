@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.chain import chain_key, seal_hash, seal_pending
+from audit.keys import event_mac
 from audit.models import AuditEvent, AuditSeal
 from audit.trail_admin import patient_trail
 from patients import services as patient_services
@@ -224,7 +225,11 @@ def test_a_chain_rewritten_with_the_key_is_caught_by_the_checkpoints(tmp_path, a
     assert forged != victim.data
     key = chain_key()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET data = %s WHERE id = %s", [forged, victim.pk])
+        # Holding the key, they sign the forged event too, and make its columns say what it says.
+        cursor.execute(
+            "UPDATE audit_auditevent SET data = %s, mac = %s, outcome = 'failure' WHERE id = %s",
+            [forged, event_mac(forged), victim.pk],
+        )
         seals = list(AuditSeal.objects.filter(seq__gte=start).order_by("seq"))
         prev = seals[0].prev_hash
         for seal in seals:  # recompute every later hash, as someone holding the key could

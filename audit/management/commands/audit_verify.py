@@ -2,9 +2,10 @@
 
     manage.py audit_verify [--checkpoints logs/audit.jsonl]
 
-With --checkpoints, the head hashes that `audit.sealed` events wrote to a JSONL file
-(kept outside the database) must agree with the chain: a chain recomputed by someone
-holding the key shows up there.
+It checks the chain, every event's MAC and every row's columns against its sealed JSON
+(audit.verification). With --checkpoints, the head hashes that `audit.sealed` events wrote
+to a JSONL file (kept outside the database) must agree with the chain and with each other:
+a chain recomputed, cut or re-sealed shows up there.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.chain import read_checkpoints, verify
+from audit.verification import read_checkpoints, verify
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         path: Path | None = options["checkpoints"]
         if path is not None and not path.is_file():
             raise CommandError(f"no checkpoints file at {path}")
-        checkpoints = read_checkpoints(path) if path is not None else {}
+        checkpoints = read_checkpoints(path) if path is not None else []
         report = verify(checkpoints)
         if not report.problems:
             checked = f", {len(checkpoints)} checkpoints agree" if path is not None else ""
