@@ -184,6 +184,24 @@ REQUEST_FAILED = declare(
 AUDIT_SEALED = declare(
     "audit.sealed", action="execute", meaning="a checkpoint: events up to `seq` sealed into the hash chain"
 )
+RECORD_CHANGED_OUTSIDE_AUDIT = declare(
+    "record.changed_outside_audit",
+    action="update",
+    scope=VISIT,
+    meaning="a record differs from its latest history row: changed outside the audited path; `changes` old and new",
+)
+RECORD_CREATED_OUTSIDE_AUDIT = declare(
+    "record.created_outside_audit",
+    action="create",
+    scope=VISIT,
+    meaning="a record with no history row at all: created outside the audited path; `fields` its values",
+)
+RECORD_DELETED_OUTSIDE_AUDIT = declare(
+    "record.deleted_outside_audit",
+    action="delete",
+    scope=VISIT,
+    meaning="a record whose history says it exists is gone: deleted outside the audited path",
+)
 AUDIT_FORGERY_DETECTED = declare(
     "audit.forgery_detected",
     action="execute",

@@ -23,7 +23,7 @@ AUDIT_LOGGER_NAME = "medcamp.audit"
 _logger = logging.getLogger(AUDIT_LOGGER_NAME)
 
 OUTCOMES = ("success", "failure")
-SOURCES = ("route", "service", "admin", "auth", "command")
+SOURCES = ("route", "service", "admin", "auth", "command", "database")  # database: found by audit_reconcile
 
 _UNSET: Any = object()
 

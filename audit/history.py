@@ -214,6 +214,7 @@ class AuditedHistory(HistoricalRecords):
     """
 
     tracked: ClassVar[set[type]] = set()  # models whose history this keeps (system check audit.E003)
+    records_of: ClassVar[dict[type, AuditedHistory]] = {}  # each model's own (audit_reconcile writes rows)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("get_user", history_user)
@@ -222,6 +223,7 @@ class AuditedHistory(HistoricalRecords):
     def contribute_to_class(self, cls: Any, name: str) -> None:
         super().contribute_to_class(cls, name)
         AuditedHistory.tracked.add(cls)
+        AuditedHistory.records_of[cls] = self
 
     def create_historical_record(self, instance: Any, history_type: str, using: str | None = None) -> None:
         if not (isinstance(instance, AuditedModel) and instance.audit_stream):

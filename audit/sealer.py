@@ -1,4 +1,5 @@
-"""The background sealing pass of a serving process: every AUDIT_SEAL_INTERVAL seconds.
+"""The background pass of a serving process: sealing every AUDIT_SEAL_INTERVAL seconds, and
+finding changes made outside the audited path every AUDIT_RECONCILE_INTERVAL seconds.
 
 Started by the request middleware when a process first serves, so management commands
 and tests never start it. Passes of several processes take turns through a database
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from django.conf import settings
 from django.db import connections
@@ -42,14 +44,20 @@ ensure_started = SEALER.ensure_started
 
 def _run(interval: float) -> None:
     from audit.chain import ChainWatch, seal_pending
+    from audit.reconcile import reconcile
 
     watch = ChainWatch.from_file()  # the head this process trusts; it moves on with each checkpoint
+    every: float = settings.AUDIT_RECONCILE_INTERVAL
+    next_reconcile = time.monotonic() + every
     stop = threading.Event()
     while not stop.wait(interval):
         try:
             while seal_pending(watch=watch).count:
                 pass
+            if every > 0 and time.monotonic() >= next_reconcile:
+                next_reconcile = time.monotonic() + every
+                reconcile()  # one process at a time (an advisory lock); cheap when nothing drifted
         except Exception:
-            _logger.warning("audit sealing pass failed; it is tried again", exc_info=True)
+            _logger.warning("audit background pass failed; it is tried again", exc_info=True)
         finally:
             connections.close_all()

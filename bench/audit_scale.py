@@ -38,24 +38,40 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from audit.chain import seal_pending  # noqa: E402
+from audit.keys import mac_key  # noqa: E402
 from audit.models import AuditEvent  # noqa: E402
 from audit.trail_admin import _csv_lines, patient_trail  # noqa: E402
 from audit.verification import verify  # noqa: E402
 
 PATIENTS, ACTORS, DAYS = 200_000, 2_000, 10
 DAY = dt.timedelta(days=1)
+# Whole events (the columns derived from the JSON, as the app stores them), each signed as the
+# app signs it (audit.keys.event_mac) by pgcrypto's hmac() in SQL.
 LOAD = f"""
 INSERT INTO audit_auditevent (event_id, timestamp, event, action, outcome, reason, source, actor_id,
-    actor_username, request_id, target_type, target_id, patient_id, visit_id, camp_id, data)
-SELECT md5(g::text || 'e'), TIMESTAMPTZ '2026-11-01' + (g::float / %(n)s) * INTERVAL '{DAYS} days',
-    (ARRAY['patient.viewed','patient.updated','visit.status_changed','vitals.recorded','prescription.created',
-           'stock.deducted','auth.login','patient.searched'])[1 + g %% 8],
-    (ARRAY['read','update','update','create','create','update','login','read'])[1 + g %% 8],
-    CASE WHEN g %% 50 = 0 THEN 'failure' ELSE 'success' END, '', 'route',
-    1 + (g * 7919) %% {ACTORS}, 'user' || (1 + (g * 7919) %% {ACTORS}), md5(g::text || 'r'),
-    'patient', (1 + (g * 104729) %% {PATIENTS})::text, 1 + (g * 104729) %% {PATIENTS}, g / 3, 1 + g %% 1000,
-    json_build_object('n', g, 'event', 'synthetic', 'patient_id', 1 + (g * 104729) %% {PATIENTS})::text
-FROM generate_series(1::bigint, %(n)s::bigint) AS g
+    actor_username, request_id, target_type, target_id, patient_id, visit_id, camp_id, data, mac)
+SELECT eid, ts, ev, act, outcome, '', 'route', aid, 'user' || aid, rid, 'patient', pid::text, pid, vid, cid,
+    d, encode(hmac(convert_to(d, 'UTF8'), %(key)s, 'sha256'), 'hex')
+FROM (
+    SELECT *, json_build_object(
+        'event_id', eid, 'timestamp', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'event', ev, 'action', act, 'outcome', outcome, 'source', 'route', 'level', 'INFO',
+        'actor', json_build_object('id', aid, 'username', 'user' || aid), 'request', json_build_object('id', rid),
+        'target', json_build_object('type', 'patient', 'id', pid), 'patient_id', pid, 'visit_id', vid,
+        'camp_id', cid, 'message', 'synthetic'
+    )::text AS d
+    FROM (
+        SELECT md5(g::text || 'e') AS eid,
+            TIMESTAMPTZ '2026-11-01' + (g::float / %(n)s) * INTERVAL '{DAYS} days' AS ts,
+            (ARRAY['patient.viewed','patient.updated','visit.status_changed','vitals.recorded',
+                   'prescription.created','stock.deducted','auth.login','patient.searched'])[1 + g %% 8] AS ev,
+            (ARRAY['read','update','update','create','create','update','login','read'])[1 + g %% 8] AS act,
+            CASE WHEN g %% 50 = 0 THEN 'failure' ELSE 'success' END AS outcome,
+            1 + (g * 7919) %% {ACTORS} AS aid, md5(g::text || 'r') AS rid,
+            1 + (g * 104729) %% {PATIENTS} AS pid, g / 3 AS vid, 1 + g %% 1000 AS cid
+        FROM generate_series(1::bigint, %(n)s::bigint) AS g
+    ) AS base
+) AS synthetic
 """
 
 
@@ -90,7 +106,8 @@ def main() -> None:
             print(f"reusing the {present:,} events already loaded")
         else:
             started = time.perf_counter()
-            cursor.execute(LOAD, {"n": args.events})
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
+            cursor.execute(LOAD, {"n": args.events, "key": mac_key()})
             cursor.execute("ANALYZE audit_auditevent")
             print(f"loaded {args.events:,} events in {time.perf_counter() - started:.1f} s")
     rng = random.Random(7)
