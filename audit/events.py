@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -114,9 +115,10 @@ def build_event(
     return record
 
 
-def write(record: dict[str, Any]) -> None:
-    """Send a built event to every sink."""
-    _logger.log(logging.getLevelName(record["level"]), record["message"], extra={"audit": record})
+def write(record: dict[str, Any], shipped: bool = False) -> None:
+    """Send a built event to every sink; a `shipped` one reaches LogBull from the store (audit.shipper)."""
+    extra = {"audit": record, "audit_shipped": shipped}
+    _logger.log(logging.getLevelName(record["level"]), record["message"], extra=extra)
 
 
 def record_event(
@@ -128,12 +130,12 @@ def record_event(
     back with the change (`stored`: it was already written with its history row). The other
     sinks hear of an `on_commit` event only once it commits.
     """
-    if not stored:
-        store.insert(record)
+    held = stored or store.insert(record)
+    shipped = held and bool(settings.AUDIT_SHIP)
     if on_commit:
-        transaction.on_commit(lambda: write(record), using=using)
+        transaction.on_commit(lambda: write(record, shipped), using=using)
     else:
-        write(record)
+        write(record, shipped)
 
 
 def emit(event: EventType, *, on_commit: bool = False, **kwargs: Any) -> dict[str, Any]:

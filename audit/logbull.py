@@ -108,6 +108,8 @@ class LogBullHandler(logging.Handler):
 
     # --- logging.Handler ------------------------------------------------------------
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "audit_shipped", False):
+            return  # stored: the shipper sends it from the store, in seal order (audit.shipper)
         try:
             item = self.to_item(record)
             if self._closed:
@@ -172,6 +174,10 @@ class LogBullHandler(logging.Handler):
         if leftover:
             self._spool_items(leftover)
         super().close()
+
+    def exchange(self) -> Exchange:
+        """A second HTTP exchange with this handler's server, for the shipper's thread."""
+        return Exchange(self.url, self.api_key, self.timeout, self.max_backoff, self.counters, self.spool.reject)
 
     def stats(self) -> dict[str, int]:
         data = self.counters.snapshot()

@@ -83,3 +83,14 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq}"
+
+
+class ShipCursor(models.Model):
+    """How far a shared sink has been sent the store's events, by seal seq (audit.shipper)."""
+
+    sink = models.CharField(max_length=40, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    shipped_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.sink} at seq {self.seq}"

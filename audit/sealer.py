@@ -1,5 +1,6 @@
-"""The background pass of a serving process: sealing every AUDIT_SEAL_INTERVAL seconds, and
-finding changes made outside the audited path every AUDIT_RECONCILE_INTERVAL seconds.
+"""The background pass of a serving process: sealing every AUDIT_SEAL_INTERVAL seconds, then
+shipping what a sink has not had (audit.shipper), and finding changes made outside the
+audited path every AUDIT_RECONCILE_INTERVAL seconds.
 
 Started by the request middleware when a process first serves, so management commands
 and tests never start it. Passes of several processes take turns through a database
@@ -45,8 +46,10 @@ ensure_started = SEALER.ensure_started
 def _run(interval: float) -> None:
     from audit.chain import ChainWatch, seal_pending
     from audit.reconcile import reconcile
+    from audit.shipper import Shipper
 
     watch = ChainWatch.from_file()  # the head this process trusts; it moves on with each checkpoint
+    shipper = Shipper() if settings.AUDIT_SHIP else None
     every: float = settings.AUDIT_RECONCILE_INTERVAL
     next_reconcile = time.monotonic() + every
     stop = threading.Event()
@@ -54,6 +57,8 @@ def _run(interval: float) -> None:
         try:
             while seal_pending(watch=watch).count:
                 pass
+            if shipper is not None:
+                shipper.ship()  # what a sink missed (a crash after commit, a full disk) reaches it now
             if every > 0 and time.monotonic() >= next_reconcile:
                 next_reconcile = time.monotonic() + every
                 reconcile()  # one process at a time (an advisory lock); cheap when nothing drifted

@@ -119,11 +119,13 @@ def _values(record: dict[str, Any]) -> list[Any]:
     return [values[name] for name in COLUMNS]
 
 
-def insert(record: dict[str, Any]) -> None:
+def insert(record: dict[str, Any]) -> bool:
+    """Store the event in the current transaction; False when the store does not keep it."""
     if not _stored(record):
-        return
+        return False
     with connection.cursor() as cursor:
         cursor.execute(_INSERT, _values(record))
+    return True
 
 
 def insert_with_history(row: Any, record: dict[str, Any], using: str | None) -> bool:

@@ -234,6 +234,9 @@ AUDIT_SINKS_ENABLED = env_bool("AUDIT_SINKS_ENABLED", True)
 AUDIT_STORE = env_bool("AUDIT_STORE", True)
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")  # empty: derived from SECRET_KEY
 AUDIT_SEAL_INTERVAL = env_float("AUDIT_SEAL_INTERVAL", 5.0)  # seconds between sealing passes; 0: off
+# On: LogBull and the file get every stored event from the store itself, after each sealing
+# pass (audit.shipper), so a process killed between commit and write loses nothing.
+AUDIT_SHIP = env_bool("AUDIT_SHIP", True)
 # Seconds between passes that find changes made outside the audited path (audit.reconcile); 0: off.
 AUDIT_RECONCILE_INTERVAL = env_float("AUDIT_RECONCILE_INTERVAL", 300.0)
 # Where a sealing process reads the last checkpoint it trusts at its start; empty: none.

@@ -33,3 +33,5 @@ AUDIT_SEAL_INTERVAL = 0
 # Each test's rows roll back while the session's file keeps its checkpoints: a sealing test
 # trusts only the checkpoints it makes or names (tests/audit/test_chain_attacks.py).
 AUDIT_CHECKPOINT_FILE = ""
+# Sinks hear of each event as it commits; the shipper's own tests turn shipping on.
+AUDIT_SHIP = False

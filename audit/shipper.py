@@ -1,0 +1,215 @@
+"""The store is the source: every sealed event reaches the JSONL file and LogBull, even past a crash.
+
+A process can die between a commit and its sinks' writes (kill -9, OOM), and a file can
+refuse writes for a while (disk full, permissions). The events are in the store by then,
+and sealing gives them a total order (seq). After each sealing pass, and from
+`manage.py audit_ship`, a shipping pass sends each sink what it has not had, in seq order:
+
+- **LogBull** (one sink for every server): fed from the store only (`AUDIT_SHIP`; the
+  handler leaves stored events to this pass). One process at a time sends the next
+  batch after the cursor in `audit.ShipCursor` and moves the cursor once LogBull accepted
+  it (202). A crash between the two resends that batch: at least once, and each event
+  carries its `event_id`, which identifies a repeat.
+- **The JSONL file** (one per server): written on commit as before, so it stays a copy
+  the database does not feed alone; the pass appends each sealed event whose `event_id`
+  the file does not hold, so each server's file ends up with every event of the trail,
+  once. One process per file ships (an flock); its cursor is kept beside the file
+  (`<file>.shipped`), the event ids it has seen are read from the file (and its rotated
+  copies, at start). A write that fails leaves the cursor where it was: the next pass
+  tries again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.formatters import AuditJsonFormatter
+from audit.logbull import LogBullHandler
+from audit.logbull_wire import Exchange, Result
+from audit.models import ShipCursor
+
+_logger = logging.getLogger(__name__)
+BATCH = 1000
+SEEN_LIMIT = 500_000  # event ids of the file remembered; far more than a sealing interval writes
+LOCK_ID = 0x4D454453  # "MEDS": one process ships to LogBull at a time (PostgreSQL)
+_SEALED = """
+    SELECT s.seq, e.event_id, e.data FROM audit_auditseal s JOIN audit_auditevent e ON e.id = s.event_pk
+    WHERE s.seq > %s ORDER BY s.seq LIMIT %s
+"""
+
+
+def sealed_after(seq: int, limit: int = BATCH) -> list[tuple[int, str, dict[str, Any]]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SEALED, [seq, limit])
+        return [(s, event_id, json.loads(data)) for s, event_id, data in cursor.fetchall()]
+
+
+def _log_record(event: dict[str, Any]) -> logging.LogRecord:
+    level = logging.getLevelName(event.get("level", "INFO"))
+    return logging.makeLogRecord(
+        {"name": "medcamp.audit", "levelno": level, "levelname": event.get("level", "INFO"), "audit": event}
+    )
+
+
+# --- LogBull ----------------------------------------------------------------------------------
+class LogBullShipper:
+    def __init__(self, handler: LogBullHandler) -> None:
+        self.handler = handler
+        self.exchange: Exchange = handler.exchange()
+
+    def ship(self) -> int:
+        """Send the next batches after the cursor; returns how many events LogBull accepted."""
+        sent = 0
+        while not self.exchange.waiting():
+            with transaction.atomic():
+                if not _lock():
+                    return sent
+                cursor, _ = ShipCursor.objects.get_or_create(sink="logbull")
+                rows = sealed_after(cursor.seq)
+                if not rows:
+                    return sent
+                items = [LogBullHandler.to_item(_log_record(event)) for _, _, event in rows]
+                if self.exchange.deliver(items) is not Result.SENT:
+                    return sent  # kept in the store: the next pass tries again after the backoff
+                cursor.seq, cursor.shipped_at = rows[-1][0], timezone.now()
+                cursor.save(update_fields=["seq", "shipped_at"])
+                sent += len(rows)
+        return sent
+
+
+def _lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_ID])
+        return bool(cursor.fetchone()[0])
+
+
+# --- the JSONL file ---------------------------------------------------------------------------
+class FileShipper:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state = path.with_name(path.name + ".shipped")
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        self.position: tuple[int, int] | None = None  # (inode, offset) of the file read so far
+        self.formatter = AuditJsonFormatter()
+
+    def ship(self) -> int:
+        """Append what the file has not had; returns how many lines were written."""
+        with self._turn() as mine:
+            if not mine:
+                return 0
+            if self.position is None:
+                for older in self._rotated():
+                    self._remember(older, 0)
+            self._read_new()
+            return self._append_missing()
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[bool]:
+        """One process per file ships: the one that holds the lock file's flock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".ship-lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _rotated(self) -> list[Path]:
+        backups = sorted(self.path.parent.glob(self.path.name + ".[0-9]*"), key=lambda p: -int(p.suffix[1:] or 0))
+        return [p for p in backups if p.suffix[1:].isdigit()]
+
+    def _read_new(self) -> None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return
+        inode, offset = self.position or (stat.st_ino, 0)
+        if inode != stat.st_ino or stat.st_size < offset:
+            offset = 0  # rotated or truncated: the new file from its start
+        self.position = (stat.st_ino, self._remember(self.path, offset))
+
+    def _remember(self, path: Path, offset: int) -> int:
+        """Note the event ids of `path` from `offset` to its last whole line; returns where that ends."""
+        with open(path, "rb") as lines:
+            lines.seek(offset)
+            for line in lines:
+                if not line.endswith(b"\n"):
+                    break  # a line being written: read again next time
+                offset += len(line)
+                with contextlib.suppress(ValueError, AttributeError):
+                    event_id = json.loads(line).get("event_id")
+                    if isinstance(event_id, str):
+                        self.seen[event_id] = None
+        while len(self.seen) > SEEN_LIMIT:
+            self.seen.popitem(last=False)
+        return offset
+
+    def _cursor(self) -> int:
+        try:
+            return int(json.loads(self.state.read_text())["seq"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return 0
+
+    def _save_cursor(self, seq: int) -> None:
+        partial = self.state.with_name(self.state.name + ".partial")
+        partial.write_text(json.dumps({"seq": seq}))
+        os.replace(partial, self.state)
+
+    def _append_missing(self) -> int:
+        written, cursor = 0, self._cursor()
+        while rows := sealed_after(cursor):
+            missing = [event for _, event_id, event in rows if event_id not in self.seen]
+            if missing:
+                text = "".join(self.formatter.format(_log_record(event)) + "\n" for event in missing)
+                try:
+                    with open(self.path, "a", encoding="ascii") as out:
+                        out.write(text)
+                        out.flush()
+                        os.fsync(out.fileno())
+                except OSError as exc:
+                    _logger.warning("audit file %s refused the shipped events: %s; tried again", self.path, exc)
+                    return written
+                for event in missing:
+                    self.seen[event["event_id"]] = None
+                written += len(missing)
+            cursor = rows[-1][0]
+            self._save_cursor(cursor)
+        if self.position is not None:
+            self._read_new()  # our own lines: not seen twice
+        return written
+
+
+# --- both -------------------------------------------------------------------------------------
+class Shipper:
+    """The sinks that the store feeds in this process: this server's file, and LogBull if configured."""
+
+    def __init__(self) -> None:
+        self.file = FileShipper(Path(settings.AUDIT_LOG_FILE)) if settings.AUDIT_SINKS_ENABLED else None
+        handler = next((h for h in logging.getLogger("medcamp.audit").handlers if isinstance(h, LogBullHandler)), None)
+        self.logbull = LogBullShipper(handler) if handler is not None else None
+
+    def ship(self) -> dict[str, int]:
+        done = {}
+        if self.file is not None:
+            done["file"] = self.file.ship()
+        if self.logbull is not None:
+            done["logbull"] = self.logbull.ship()
+        return done
