@@ -28,6 +28,7 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +45,21 @@ _logger = logging.getLogger(__name__)
 BATCH = 1000
 SEEN_LIMIT = 500_000  # event ids of the file remembered; far more than a sealing interval writes
 LOCK_ID = 0x4D454453  # "MEDS": one process ships to LogBull at a time (PostgreSQL)
+# The file hears of an event on commit, moments before a seal can exist; the file shipper
+# leaves seals younger than this alone, so a write on commit is not raced into a repeat.
+SETTLE = timedelta(seconds=2)
 _SEALED = """
     SELECT s.seq, e.event_id, e.data FROM audit_auditseal s JOIN audit_auditevent e ON e.id = s.event_pk
-    WHERE s.seq > %s ORDER BY s.seq LIMIT %s
+    WHERE s.seq > %s AND s.sealed_at <= %s ORDER BY s.seq LIMIT %s
 """
 
 
-def sealed_after(seq: int, limit: int = BATCH) -> list[tuple[int, str, dict[str, Any]]]:
+def sealed_after(
+    seq: int, limit: int = BATCH, settle: timedelta = timedelta(0)
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """Sealed events after `seq`, in seal order, sealed at least `settle` ago (seal times grow with seq)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SEALED, [seq, limit])
+        cursor.execute(_SEALED, [seq, timezone.now() - settle, limit])
         return [(s, event_id, json.loads(data)) for s, event_id, data in cursor.fetchall()]
 
 
@@ -99,8 +106,8 @@ def _lock() -> bool:
 
 # --- the JSONL file ---------------------------------------------------------------------------
 class FileShipper:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, settle: timedelta = SETTLE) -> None:
+        self.path, self.settle = path, settle
         self.state = path.with_name(path.name + ".shipped")
         self.seen: OrderedDict[str, None] = OrderedDict()
         self.position: tuple[int, int] | None = None  # (inode, offset) of the file read so far
@@ -175,7 +182,7 @@ class FileShipper:
 
     def _append_missing(self) -> int:
         written, cursor = 0, self._cursor()
-        while rows := sealed_after(cursor):
+        while rows := sealed_after(cursor, settle=self.settle):
             missing = [event for _, event_id, event in rows if event_id not in self.seen]
             if missing:
                 text = "".join(self.formatter.format(_log_record(event)) + "\n" for event in missing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.audit.logbull_kit import make_handler
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
+NOW = timedelta(0)  # ship seals at once (the default leaves the last 2 s to the writes on commit)
 
 
 def stored_only(count: int) -> list[str]:
@@ -46,20 +48,28 @@ def test_the_file_gets_what_it_missed_once_and_keeps_what_it_had(tmp_path, setti
     log.write_text(json.dumps(written) + "\n")  # this one reached the file on commit
     missed = stored_only(5)
     seal_pending()
-    shipper = FileShipper(log)
+    shipper = FileShipper(log, settle=NOW)
     assert shipper.ship() == 5
     counts = ids_in(log)
     assert counts[written["event_id"]] == 1 and all(counts[i] == 1 for i in missed)
-    assert shipper.ship() == 0 and FileShipper(log).ship() == 0  # a restarted process reads the cursor
+    assert shipper.ship() == 0 and FileShipper(log, settle=NOW).ship() == 0  # a restarted process reads the cursor
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["event_id"] for e in lines[1:]] == missed  # in seal order
+
+
+def test_a_seal_younger_than_the_settle_time_is_left_to_the_write_on_commit(tmp_path):
+    log = tmp_path / "audit.jsonl"
+    missed = stored_only(2)
+    seal_pending()
+    assert FileShipper(log).ship() == 0  # sealed just now: its process may be writing it
+    assert FileShipper(log, settle=NOW).ship() == 2 and set(ids_in(log)) == set(missed)
 
 
 def test_a_file_that_refuses_writes_gets_them_when_it_takes_writes_again(tmp_path, monkeypatch):
     log = tmp_path / "audit.jsonl"
     missed = stored_only(3)
     seal_pending()
-    shipper = FileShipper(log)
+    shipper = FileShipper(log, settle=NOW)
     real_open = open
 
     def disk_full(path, mode="r", *args, **kwargs):
@@ -80,7 +90,7 @@ def test_a_rotated_file_is_read_at_start(tmp_path):
     (tmp_path / "audit.jsonl.1").write_text(
         "".join(json.dumps({"event_id": i, "event": "patient.viewed"}) + "\n" for i in earlier)
     )
-    assert FileShipper(log).ship() == 0  # the rotated copy holds them already
+    assert FileShipper(log, settle=NOW).ship() == 0  # the rotated copy holds them already
 
 
 def test_logbull_gets_the_store_in_seal_order_and_the_cursor_moves_only_on_202(fake, tmp_path, settings):
