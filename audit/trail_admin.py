@@ -42,6 +42,8 @@ from core.params import whole_number
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
 SEARCH_RESOLVERS: list[Callable[[str], Q | None]] = []
 EXPORT_COLUMNS = store.DERIVED  # the indexed columns
+# Long ids and JSON lines wrap instead of running off a phone's screen.
+WRAP = "max-width: 100%; overflow-wrap: anywhere; white-space: pre-wrap"
 FAMILIES = ("auth", "user", "patient", "visit", "vitals", "queue", "consultation", "prescription", "stock", "medicine")
 
 
@@ -151,24 +153,19 @@ class AuditEventAdmin(AuditedReadsAdmin):
         edited = {name: column for name, column, _ in _disagreements(event)}
         rows = format_html_join(
             "",
-            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-            (
-                (name.replace("_", " "), _shown(sealed[name]), f"but the row's column says {_shown(edited[name])}")
-                if name in edited
-                else (name.replace("_", " "), _shown(sealed[name]), "")
-                for name in store.DERIVED
-            ),
+            "<tr><th>{}</th><td>{}</td></tr>",
+            ((name.replace("_", " "), _sealed_cell(sealed[name], name, edited)) for name in store.DERIVED),
         )
         verdict = (
             format_html(
-                "<strong>{} columns of this row disagree with its sealed event: the row was edited "
-                "in the database.</strong>",
-                len(edited),
+                "<strong>{} of this row {} with its sealed event: the row was edited in the database.</strong>",
+                f"{len(edited)} column" if len(edited) == 1 else f"{len(edited)} columns",
+                "disagrees" if len(edited) == 1 else "disagree",
             )
             if edited
             else "The row's columns agree with its sealed event."
         )
-        return format_html("<p>{}</p><table>{}</table>", verdict, rows)
+        return format_html('<p>{}</p><table style="{}">{}</table>', verdict, WRAP, rows)
 
     @admin.display(description="target")
     def target(self, event: AuditEvent) -> str:
@@ -176,7 +173,7 @@ class AuditEventAdmin(AuditedReadsAdmin):
 
     @admin.display(description="the whole event")
     def whole_event(self, event: AuditEvent) -> Any:
-        return format_html("<pre>{}</pre>", json.dumps(event.payload(), indent=2, sort_keys=True))
+        return format_html('<pre style="{}">{}</pre>', WRAP, json.dumps(event.payload(), indent=2, sort_keys=True))
 
     @admin.display(description="seal")
     def seal(self, event: AuditEvent) -> Any:
@@ -186,7 +183,7 @@ class AuditEventAdmin(AuditedReadsAdmin):
         previous = AuditSeal.objects.filter(seq=seal.seq - 1).values_list("hash", flat=True).first()
         linked = seal.prev_hash == (previous if seal.seq > 1 else GENESIS)
         verified = linked and seal_hash(chain_key(), seal.prev_hash, event.data) == seal.hash
-        mark = "verified" if verified else "DOES NOT VERIFY"
+        mark = "verified: the sealed event is intact" if verified else "DOES NOT VERIFY"
         return format_html("seq {} &middot; {} &middot; <strong>{}</strong>", seal.seq, seal.hash, mark)
 
     # --- export -----------------------------------------------------------------------------
@@ -219,6 +216,15 @@ def _disagreements(event: AuditEvent) -> list[tuple[str, Any, Any]]:
         return store.disagreements({name: getattr(event, name) for name in store.DERIVED}, event.data)
     except ValueError:
         return [("data", event.data, None)]
+
+
+def _sealed_cell(value: Any, name: str, edited: dict[str, Any]) -> Any:
+    """The sealed value; under it, in bold, what the edited column says instead (one column: fits a phone)."""
+    if name not in edited:
+        return _shown(value)
+    return format_html(
+        '{}<br><strong class="edited">but the row\'s column says {}</strong>', _shown(value), _shown(edited[name])
+    )
 
 
 def _shown(value: Any) -> str:
