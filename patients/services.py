@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import event_types as E
+from audit.events import actor_name
 from audit.history import audited, audited_save
 from camps.models import MedicalCamp
 from camps.services import camp_next_token
@@ -80,7 +81,7 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int, loaded: Pa
         raise _duplicate_visit(patient, camp, existing)
     token = camp_next_token(camp_id=camp.pk)
     visit = Visit(patient=patient, camp=camp, token_number=token, registered_by=by)
-    who = by.username if by else "system"
+    who = actor_name(by)
     message = f"{who} registered {patient.book_no} for camp {camp.name!r} with token {token}"
     try:
         with (
@@ -112,7 +113,7 @@ def visit_move(*, by: User | None, visit: Visit, to: str, reason: str = "") -> V
     stamp = Visit.STAGE_TIMES.get(to)
     if stamp and getattr(visit, stamp) is None:
         setattr(visit, stamp, timezone.now())
-    who = by.username if by else "system"
+    who = actor_name(by)
     message = f"{who} moved token {visit.token_number} from {old} to {to}" + (f" ({reason})" if reason else "")
     audited_save(visit, by=by, event=E.VISIT_STATUS_CHANGED, message=message)
     return visit
@@ -178,7 +179,7 @@ def vitals_correct(*, by: User | None, vitals_id: int, loaded: Vitals | None = N
     for name, value in changes.items():
         setattr(vitals, name, value)
     check_blood_pressure(vitals.bp_systolic, vitals.bp_diastolic)
-    who = by.username if by else "system"
+    who = actor_name(by)
     audited_save(
         vitals, by=by, event=E.VITALS_CORRECTED, message=f"{who} corrected the vitals of visit {vitals.visit_id}"
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import event_types as E
+from audit.events import actor_name
 from audit.history import audited, audited_save
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
@@ -101,7 +102,7 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
         batch,
         by=by,
         event=received,
-        message=f"{_who(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
+        message=f"{actor_name(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
         details={**_medicine_details(medicine), "batch_no": batch_no, "quantity": quantity},
     )
     _movement(batch, by=by, quantity=quantity, kind=StockMovement.Kind.RECEIVED)
@@ -127,7 +128,7 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
         batch,
         by=by,
         event=E.STOCK_ADJUSTED,
-        message=f"{_who(by)} adjusted batch {batch.batch_no} of {medicine.name} by {delta:+d}: {reason}",
+        message=f"{actor_name(by)} adjusted batch {batch.batch_no} of {medicine.name} by {delta:+d}: {reason}",
         details={**_medicine_details(medicine), "batch_no": batch.batch_no, "reason": reason},
     )
     _movement(batch, by=by, quantity=delta, kind=StockMovement.Kind.ADJUSTED, reason=reason)
@@ -163,7 +164,7 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
             by=by,
             update_fields=["quantity_on_hand", "updated_at"],
             event=E.STOCK_DEDUCTED,
-            message=f"{_who(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
+            message=f"{actor_name(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
             f"({before} -> {before - taken})",
             details={
                 **_medicine_details(batch.medicine),
@@ -203,10 +204,6 @@ def _medicine_details(medicine: Medicine) -> dict[str, Any]:
         "type": medicine.type,
         "formulation": medicine.formulation,
     }
-
-
-def _who(by: User | None) -> str:
-    return by.username if by else "system"
 
 
 @transaction.atomic

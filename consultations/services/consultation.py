@@ -9,10 +9,11 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from audit import event_types as E
+from audit.events import actor_name
 from audit.history import audited_save
 from consultations.models import Consultation, QueueEntry
 from consultations.services.queue import entry_change, lock_entry, move_entry, visit_follow_queue
-from consultations.services.rules import ensure_own, who
+from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
 from core.errors import Conflict, Forbidden, NotFound, about, one_locked
 from patients.models import Visit
@@ -101,7 +102,7 @@ def consultation_counsel(
     consultation.counselling_status = counselling_status
     if counselling_notes is not None:
         consultation.counselling_notes = counselling_notes
-    message = f"{who(by)} set counselling of token {consultation.visit.token_number} to {counselling_status}"
+    message = f"{actor_name(by)} set counselling of token {consultation.visit.token_number} to {counselling_status}"
     audited_save(consultation, by=by, event=E.CONSULTATION_COUNSELLING_UPDATED, message=message)
     sync_counselling(by=by, visit=lock_visit(consultation.visit_id))
     return consultation

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from audit import event_types as E
-from audit.events import emit
+from audit.events import actor_name, emit
 from audit.history import audited_save
 from consultations.models import Dispense, Prescription
 from consultations.services.prescriptions import prescription_details
@@ -139,7 +139,7 @@ def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: 
         prescription,
         by=by,
         event=E.PRESCRIPTION_DISPENSED,
-        message=f"{by.username if by else 'system'} handed over {quantity} x {prescription.medicine} "
+        message=f"{actor_name(by)} handed over {quantity} x {prescription.medicine} "
         f"({prescription.remaining} left) for token {visit.token_number}",
         details={
             **prescription_details(prescription),

@@ -8,10 +8,11 @@ from django.db import transaction
 
 from accounts.models import User
 from audit import event_types as E
+from audit.events import actor_name
 from audit.history import audited_save
 from consultations.models import Prescription
 from consultations.services.consultation import lock_consultation
-from consultations.services.rules import ensure_own, who
+from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
 from patients.services import CLOSED_VISIT
@@ -63,7 +64,7 @@ def prescription_create(*, by: User | None, consultation_id: int, medicine_id: i
 
 def _save_new(prescription: Prescription, by: User | None, **extra: Any) -> None:
     message = (
-        f"{who(by)} prescribed {prescription.quantity} x {prescription.medicine} "
+        f"{actor_name(by)} prescribed {prescription.quantity} x {prescription.medicine} "
         f"for token {prescription.consultation.visit.token_number}"
     )
     details = {**prescription_details(prescription), **extra}
@@ -112,7 +113,7 @@ def _replace(by: User | None, old: Prescription, medicine: Medicine, changes: di
         old,
         by=by,
         event=E.PRESCRIPTION_REPLACED,
-        message=f"{who(by)} replaced {old.medicine} with {medicine} in prescription {old.pk}",
+        message=f"{actor_name(by)} replaced {old.medicine} with {medicine} in prescription {old.pk}",
         details={**prescription_details(old), "new_medicine_id": medicine.pk, "new_medicine": medicine.name},
     )
     new = Prescription(
@@ -134,6 +135,6 @@ def prescription_delete(*, by: User | None, prescription_id: int) -> Prescriptio
         by=by,
         event=E.PRESCRIPTION_DELETED,
         details=prescription_details(prescription),
-        message=f"{who(by)} withdrew prescription {prescription.pk} ({prescription.medicine})",
+        message=f"{actor_name(by)} withdrew prescription {prescription.pk} ({prescription.medicine})",
     )
     return prescription

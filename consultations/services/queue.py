@@ -11,9 +11,10 @@ from accounts.models import User
 from accounts.roles import ADMIN, DOCTOR, VOLUNTEER
 from accounts.selectors import doctors
 from audit import event_types as E
+from audit.events import actor_name
 from audit.history import audited, audited_save
 from consultations.models import QueueEntry
-from consultations.services.rules import ensure_own, person, who
+from consultations.services.rules import ensure_own, person
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, Forbidden, NotFound, about, one_locked
 from core.statemachine import check_transition
@@ -59,7 +60,7 @@ def queue_assign(
     patient = visit.patient
     entry = QueueEntry(visit=visit, doctor=doctor, priority=priority, assigned_by=by)
     message = (
-        f"{who(by)} sent {patient.name} ({patient.book_no}, token {visit.token_number}) "
+        f"{actor_name(by)} sent {patient.name} ({patient.book_no}, token {visit.token_number}) "
         f"to {doctor.display_name()} as {priority}"
     )
     details = {
@@ -162,6 +163,6 @@ def entry_change(by: User | None, entry: QueueEntry, old_status: str, old_priori
         event = E.QUEUE_UPDATED
     return {
         "event": event,
-        "message": f"{who(by)} moved token {token} " + " and ".join(parts),
+        "message": f"{actor_name(by)} moved token {token} " + " and ".join(parts),
         "details": {"doctor": person(entry.doctor), "token_number": token},
     }

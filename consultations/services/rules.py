@@ -10,10 +10,6 @@ from core.error_codes import ErrorCode
 from core.errors import Forbidden
 
 
-def who(by: User | None) -> str:
-    return by.username if by else "system"
-
-
 def is_admin(by: User | None) -> bool:
     return by is None or by.has_role(ADMIN)  # None: a command or script acting as the system
 
