@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import ForeignKey, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
@@ -21,12 +21,21 @@ from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from accounts.selectors import doctors
 from audit.admin import ServiceAdmin
-from consultations import admin_pages, admin_visits
+from audit.catalogue import Kind
+from audit.event_types import EVENTS
+from audit.refusals import log_domain_refusal
+from consultations import admin_pages, admin_visits, patient_panel
 from consultations.admin_prescriptions import PrescriptionEditInline, save_prescription_rows
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.selectors import queue_entries
-from consultations.services.consultation import consultation_counsel, consultation_open, consultation_update
+from consultations.services.consultation import (
+    consultation_complete,
+    consultation_counsel,
+    consultation_open,
+    consultation_update,
+)
 from consultations.services.queue import queue_assign, queue_update
+from core.errors import DomainError
 
 
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
@@ -135,6 +144,7 @@ class QueueEntryAdmin(ServiceAdmin):
 
 
 CLINICAL = ("chief_complaint", "diagnosis", "advice")
+ABOUT_THE_PATIENT = ("patient", "todays_vitals", "earlier_visits")
 COUNSELLING = ("counselling_status", "counselling_notes")
 
 
@@ -151,25 +161,34 @@ class ConsultationAdmin(ServiceAdmin):
     list_select_related = ("visit", "doctor")
     inlines = (PrescriptionEditInline,)  # replaced and withdrawn ones: the visit's page and History
 
-    def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view(admin_pages.complete)
-        return [
-            path("<int:consultation_id>/complete/", view, name="consultations_consultation_complete"),
-            *super().get_urls(),
-        ]
-
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         extra = dict(extra_context or {})
         entry = QueueEntry.objects.filter(consultation__pk=int(object_id)).first() if object_id.isdigit() else None
-        if (
+        extra["can_complete"] = (
             entry is not None
             and entry.status == QueueEntry.Status.IN_CONSULTATION
             and self.has_change_permission(request)
-        ):
-            extra["complete_url"] = reverse("admin:consultations_consultation_complete", args=[object_id])
+            and not _counsellor_only(request.user)
+        )
         return super().change_view(request, object_id, form_url, extra)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        """ "Save and complete": the form and its prescriptions are saved by now; then the visit moves on."""
+        if "_complete" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            consultation, nothing = consultation_complete(by=user_of(request), consultation_id=obj.pk)
+        except DomainError as exc:
+            log_domain_refusal(exc, EVENTS.attempt("queue_entry", Kind.UPDATE), source="admin", record=obj)
+            self.message_user(request, f"Saved, but not completed: {exc.detail}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        visit = consultation.visit
+        outcome = "nothing to dispense: the visit is completed" if nothing else "the patient goes to the pharmacy"
+        done = f"Saved and completed token {visit.token_number} ({visit.patient.name}): {outcome}."
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:consultations_queueentry_changelist") + "?mine=1")
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Prescription:
@@ -178,19 +197,31 @@ class ConsultationAdmin(ServiceAdmin):
         return None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
-        return super().get_queryset(request).select_related("visit", "doctor")
+        return super().get_queryset(request).select_related("visit__patient", "visit__camp", "doctor")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ("queue_entry", *CLINICAL, "counselling_status")
-        return ("visit", "doctor", *CLINICAL, *COUNSELLING)
+        return (*ABOUT_THE_PATIENT, "doctor", *CLINICAL, *COUNSELLING)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
         if _counsellor_only(request.user):
-            return ("visit", "doctor", *CLINICAL)
-        return ("visit", "doctor", "counselling_notes")
+            return (*ABOUT_THE_PATIENT, "doctor", *CLINICAL)
+        return (*ABOUT_THE_PATIENT, "doctor", "counselling_notes")
+
+    @admin.display(description="patient")
+    def patient(self, consultation: Consultation) -> SafeString:
+        return patient_panel.header(consultation)
+
+    @admin.display(description="today's vitals")
+    def todays_vitals(self, consultation: Consultation) -> SafeString:
+        return patient_panel.todays_vitals(consultation.visit)
+
+    @admin.display(description="earlier visits")
+    def earlier_visits(self, consultation: Consultation) -> SafeString:
+        return patient_panel.earlier_visits(consultation.visit)
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = dict(form.cleaned_data)

@@ -1,6 +1,8 @@
 """Each role's day in Django admin: pages beyond the model tables, all writing through the services.
 
-- the doctor's queue: "start" opens the consultation (consultation_open), "complete" ends it;
+- the doctor's queue: "start" opens the consultation (consultation_open); the consultation
+  page's "Save and complete" ends it (ConsultationAdmin.response_change), never a separate
+  button that would drop what was typed;
 - the pharmacist's pickup page for a visit (visit_dispense), refusals shown with nothing written;
 - the volunteer's desk: find or register a patient for the active camp, record vitals and send
   them to a doctor in one transaction, ending with the token number;
@@ -79,22 +81,6 @@ def start(request: HttpRequest, entry_id: int) -> HttpResponse:
         _refused(request, exc, E.EVENTS.attempt("consultation", Kind.CREATE), {"type": "queue_entry", "id": entry_id})
         return _back(request, queue_url)
     return HttpResponseRedirect(reverse("admin:consultations_consultation_change", args=[opened.pk]))
-
-
-@require_POST
-def complete(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    """The consultation is over: its queue entry is completed, the patient goes on to the pharmacy."""
-    consultation = get_object_or_404(Consultation.objects.select_related("visit"), pk=consultation_id)
-    if consultation.queue_entry_id is None:
-        messages.error(request, "Not done: this consultation has no queue entry to complete.")
-        return _back(request, reverse("admin:consultations_consultation_change", args=[consultation_id]))
-    try:
-        queue.queue_update(by=user_of(request), entry_id=consultation.queue_entry_id, status="completed")
-    except DomainError as exc:
-        _refused(request, exc, E.EVENTS.attempt("queue_entry", Kind.UPDATE), consultation)
-        return _back(request, reverse("admin:consultations_consultation_change", args=[consultation_id]))
-    messages.success(request, f"Token {consultation.visit.token_number} completed.")
-    return HttpResponseRedirect(reverse("admin:consultations_queueentry_changelist") + "?mine=1")
 
 
 # --- the pharmacist --------------------------------------------------------------------------

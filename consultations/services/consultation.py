@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import User
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from audit import event_types as E
 from audit.events import actor_name
 from audit.history import audited_save
-from consultations.models import Consultation, QueueEntry
-from consultations.services.queue import entry_change, lock_entry, move_entry, visit_follow_queue
+from consultations.models import Consultation, Prescription, QueueEntry
+from consultations.services.queue import entry_change, lock_entry, move_entry, queue_update, visit_follow_queue
 from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
 from core.errors import Conflict, Forbidden, NotFound, about, one_locked
 from patients.models import Visit
-from patients.services import lock_visit, visit_set_counselling
+from patients.services import lock_visit, visit_move, visit_set_counselling
 
 EntryStatus = QueueEntry.Status
 
@@ -114,3 +115,27 @@ def sync_counselling(*, by: User | None, visit: Visit) -> None:
     C = Visit.Counselling
     target = C.PENDING if C.PENDING in statuses else C.DONE if C.DONE in statuses else C.NOT_REQUIRED
     visit_set_counselling(by=by, visit=visit, counselling=target)
+
+
+@transaction.atomic
+def consultation_complete(*, by: User | None, consultation_id: int) -> tuple[Consultation, bool]:
+    """The doctor is done: the queue entry completes and the visit moves on to the pharmacy.
+
+    With nothing left to hand over (no active prescription with a quantity remaining), the
+    visit moves past the pharmacy to completed ("nothing to dispense"). Returns the
+    consultation and whether that happened.
+    """
+    consultation = lock_consultation(consultation_id, subject=True)
+    with about(consultation):
+        ensure_own(by, consultation.doctor, "consultation")
+        if consultation.queue_entry_id is None:
+            raise Conflict("This consultation has no queue entry to complete.", code=ErrorCode.INVALID_TRANSITION)
+    queue_update(by=by, entry_id=consultation.queue_entry_id, status=EntryStatus.COMPLETED)
+    visit = lock_visit(consultation.visit_id)
+    to_hand_over = Prescription.objects.filter(
+        consultation__visit=visit, status=Prescription.Status.ACTIVE, quantity__gt=F("quantity_dispensed")
+    ).exists()
+    if visit.status != Visit.Status.CONSULTED or to_hand_over:
+        return consultation, False
+    visit_move(by=by, visit=visit, to=Visit.Status.COMPLETED, reason="nothing to dispense")
+    return consultation, True

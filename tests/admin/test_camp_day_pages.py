@@ -103,7 +103,12 @@ def walk_in_admin(day) -> dict:
         {"id": other.pk, "medicine": c.pk, "quantity": 4, "days": 2, "time_slots": ["morning", "night"]},
     ]
     assert post(doctor, url, consultation_form(consultation, replace)).status_code == 302
-    assert post(doctor, f"{url.removesuffix('change/')}complete/", {}).status_code == 302
+    current = [
+        {"id": p.pk, "medicine": p.medicine_id, "quantity": p.quantity, "days": p.days, "time_slots": p.time_slots}
+        for p in Prescription.objects.filter(consultation=consultation, status="active").order_by("id")
+    ]
+    done = post(doctor, url, {**consultation_form(consultation, current), "_complete": "Save and complete"})
+    assert done.status_code == 302 and done["Location"].endswith("?mine=1")
     return {"visit": visit, "consultation": consultation}
 
 

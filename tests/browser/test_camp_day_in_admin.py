@@ -90,8 +90,11 @@ def test_one_patient_through_admin_in_chromium(browser, live_server):
     second.refresh_from_db()
     assert second.status == "replaced" and Prescription.objects.filter(medicine=c, status="active").count() == 1
     shot(clinic, "3-consultation")
-    clinic.click("button.complete-consultation")
+    clinic.fill("#id_advice", "salt less food; walk daily")  # typed, never saved by hand
+    clinic.click("input.save-and-complete")
     clinic.wait_for_selector(".messagelist .success")
+    assert "the patient goes to the pharmacy" in clinic.inner_text(".messagelist")
+    assert Prescription.objects.get(medicine=c, status="active").consultation.advice == "salt less food; walk daily"
 
     pharmacy = browser.new_page(viewport={"width": 1280, "height": 900})
     admin_login(pharmacy, live_server, "ph_walk", PASSWORD)
