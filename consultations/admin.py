@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.db.models import ForeignKey, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -36,6 +37,7 @@ from consultations.services.consultation import (
 )
 from consultations.services.queue import queue_assign, queue_update
 from core.errors import DomainError
+from patients.flags import flagged
 
 
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
@@ -48,7 +50,8 @@ class MyQueueFilter(admin.SimpleListFilter):
     parameter_name = "mine"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("1", "My open queue")]
+        # Only a doctor has a queue of their own; for anyone else it would be an empty list.
+        return [("1", "My open queue")] if request.user.has_role(DOCTOR) else []  # type: ignore[union-attr]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() != "1":
@@ -70,11 +73,16 @@ class DoctorFilter(admin.SimpleListFilter):
 
 @admin.register(QueueEntry)
 class QueueEntryAdmin(ServiceAdmin):
-    list_display = ("token", "patient", "doctor", "priority", "status", "queued_at", "next_step")
+    list_display = ("token", "patient", "vitals", "waited", "priority", "doctor", "status", "next_step")
     list_filter = (MyQueueFilter, "status", "priority", DoctorFilter, "visit__camp")
     search_fields = ("visit__patient__book_no", "visit__patient__name")
     raw_id_fields = ("visit",)
     list_select_related = ("visit__patient", "doctor")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if request.GET.get("mine") == "1":  # a doctor's own open queue: every row theirs, every row open
+            return ("token", "patient", "vitals", "waited", "priority", "next_step")
+        return self.list_display
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("visit", "doctor", "priority") if obj is None else ("visit", "doctor", "priority", "status")
@@ -89,7 +97,8 @@ class QueueEntryAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[QueueEntry]:
         opened = Consultation.objects.filter(queue_entry=OuterRef("pk")).values("pk")[:1]
         # Annotated before ordering: the ordering of a doctor's queue uses the rank.
-        entries = queue_entries().annotate(consultation_id=Subquery(opened))
+        # queue_entries() selects related rows already, so Django ignores list_select_related: say it here.
+        entries = queue_entries().select_related("visit__vitals").annotate(consultation_id=Subquery(opened))
         return entries.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
@@ -114,7 +123,11 @@ class QueueEntryAdmin(ServiceAdmin):
     def next_step(self, entry: Any) -> SafeString | str:
         if entry.consultation_id:
             url = reverse("admin:consultations_consultation_change", args=[entry.consultation_id])
-            return format_html('<a href="{}" class="open-consultation">Open consultation</a>', url)
+            return format_html(
+                '<a href="{}" class="open-consultation" title="Open consultation">'
+                '<span class="wide-only">Open consultation</span><span class="phone-only">Open</span></a>',
+                url,
+            )
         if entry.status == QueueEntry.Status.WAITING:
             url = reverse("admin:consultations_queueentry_start", args=[entry.pk])
             return format_html(
@@ -127,8 +140,29 @@ class QueueEntryAdmin(ServiceAdmin):
         return entry.visit.token_number
 
     @admin.display(description="patient")
-    def patient(self, entry: QueueEntry) -> str:
-        return str(entry.visit.patient)
+    def patient(self, entry: QueueEntry) -> SafeString:
+        person = entry.visit.patient
+        urgent = "" if entry.priority == QueueEntry.Priority.NORMAL else entry.get_priority_display().upper()
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="who">{} {} <strong class="priority">{}</strong></span>',
+            person.name,
+            person.age_years,
+            person.get_sex_display()[:1],
+            urgent,
+        )
+
+    @admin.display(description="vitals")
+    def vitals(self, entry: QueueEntry) -> str:
+        taken = getattr(entry.visit, "vitals", None)
+        if taken is None:
+            return "no vitals"
+        return ", ".join(flag.shown(taken) for flag in flagged(taken)) or "normal"
+
+    @admin.display(description="waited")
+    def waited(self, entry: QueueEntry) -> str:
+        if entry.status not in QueueEntry.OPEN or entry.queued_at is None:
+            return "-"
+        return f"{int((timezone.now() - entry.queued_at).total_seconds() // 60)} min"
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = form.cleaned_data

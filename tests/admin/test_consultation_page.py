@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consultations.models import Consultation, Prescription, QueueEntry
@@ -16,6 +18,8 @@ from tests.factories import (
     MedicineFactory,
     PatientFactory,
     PrescriptionFactory,
+    QueueEntryFactory,
+    UserFactory,
     VisitFactory,
     VitalsFactory,
 )
@@ -116,3 +120,28 @@ def test_a_form_with_an_error_is_not_completed_and_keeps_what_was_typed():
     assert page.status_code == 200 and "typed before the error" in page.content.decode()
     assert QueueEntry.objects.get(pk=consultation.queue_entry_id).status == "in_consultation"
     assert Consultation.objects.get(pk=consultation.pk).diagnosis == ""  # nothing half-written either
+
+
+def test_the_doctors_queue_shows_people_flags_and_minutes_waited():
+    consultation = in_consultation(name="Sunita Devi", age_years=52, sex="female")
+    doctor = consultation.doctor
+    waiting = QueueEntryFactory(doctor=doctor, visit__patient__name="Ramu Goud", visit__patient__age_years=61)
+    QueueEntry.objects.filter(pk=waiting.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=35))
+    client = signed_in(doctor)
+    with CaptureQueriesContext(connection) as two:
+        text = client.get("/admin/consultations/queueentry/?mine=1").content.decode()
+    assert "Sunita Devi" in text and "52 F" in text and "BP 162/98, RBS 240, SpO2 92%" in text
+    assert "Ramu Goud" in text and "61" in text and "no vitals" in text and "35 min" in text
+    assert "My open queue" in text
+    for _ in range(3):
+        VitalsFactory(visit=QueueEntryFactory(doctor=doctor).visit)
+    with CaptureQueriesContext(connection) as five:
+        client.get("/admin/consultations/queueentry/?mine=1")
+    assert len(five) == len(two)  # the same queries for two rows or five: no query per row
+
+
+def test_my_queue_is_offered_to_doctors_only():
+    QueueEntryFactory()
+    for role in ("volunteer", "auditor", "admin"):
+        page = signed_in(UserFactory(roles=[role])).get("/admin/consultations/queueentry/")
+        assert page.status_code == 200 and "My open queue" not in page.content.decode(), role

@@ -13,6 +13,7 @@ from tests.factories import (
     ConsultationFactory,
     MedicineFactory,
     PatientFactory,
+    QueueEntryFactory,
     UserFactory,
     VisitFactory,
     VitalsFactory,
@@ -64,3 +65,31 @@ def test_save_and_complete_in_chromium_at_both_widths(browser, live_server):
     assert (consultation.diagnosis, consultation.advice) == ("hypertension", "less salt; come back in a month")
     assert Prescription.objects.get(consultation=consultation).medicine == medicine
     assert QueueEntry.objects.get(pk=consultation.queue_entry_id).status == "completed"
+
+
+def test_the_doctors_queue_reads_one_line_per_patient_at_both_widths(browser, live_server):
+    doctor = UserFactory(username="dr_queue", roles=["doctor"])
+    a_patient_in_consultation(doctor)
+    for name, age in (("Lakshmi Narasimha Reddy", 67), ("Ramu Goud", 45), ("Yadamma", 30)):
+        entry = QueueEntryFactory(doctor=doctor, visit__patient__name=name, visit__patient__age_years=age)
+        VitalsFactory(visit=entry.visit, bp_systolic=128, bp_diastolic=82, pulse=76, rbs=110, spo2=98)
+    for width, label in ((1280, "desktop"), (390, "phone")):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        admin_login(page, live_server, "dr_queue", PASSWORD)
+        page.goto(f"{live_server.url}/admin/consultations/queueentry/?mine=1")
+        rows = page.locator("#result_list tbody tr")
+        assert rows.count() == 4
+        for i in range(4 if width >= 768 else 0):  # on a phone a very long name may take two lines
+            name_box = rows.nth(i).locator("td.field-patient .nowrap").bounding_box()
+            assert name_box is not None and name_box["height"] < 30, "a name wraps onto a second line"
+        assert "BP 162/98" in page.inner_text("#result_list")
+        page.screenshot(path=str(ARTIFACTS / f"doctor-queue-{label}.png"), full_page=True)
+        shown = page.locator("#changelist .results").bounding_box()  # the box the table scrolls inside
+        assert shown is not None
+        for button in page.locator("#result_list .start, #result_list .open-consultation").all():
+            box = button.bounding_box()
+            right = min(width, shown["x"] + shown["width"])
+            assert box is not None and box["x"] + box["width"] <= right, f"the next step is hidden at {width}"
+        context.close()
