@@ -97,6 +97,8 @@ def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> 
         if request.method == "POST":
             if not may_dispense:
                 raise PermissionDenied
+            if "close" in request.POST:
+                return _close(request, visit)
             if _dispense(request, visit):
                 return HttpResponseRedirect(request.path)
     lines = camp_day.pickup_page(visit)
@@ -107,9 +109,36 @@ def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> 
         "visit": visit,
         "lines": lines,
         "may_dispense": may_dispense,
+        "to_hand_over": any(line["status"] == "active" and line["remaining"] for line in lines),
+        "open": visit.status not in patients.CLOSED_VISIT,
+        "next_visit": next_for_pickup(visit),
         "opts": admin.model._meta,
     }
     return TemplateResponse(request, "admin/consultations/pickup.html", context)
+
+
+def next_for_pickup(after: Visit) -> Visit | None:
+    """The patient who has waited longest for a pickup, other than this one."""
+    waiting = Visit.objects.filter(status=Visit.Status.CONSULTED).exclude(pk=after.pk).select_related("patient")
+    return waiting.order_by("consulted_at", "id").first()
+
+
+def _close(request: HttpRequest, visit: Visit) -> HttpResponse:
+    """A visit with nothing left to hand over is closed here: completed, audited like any visit move."""
+    lines = camp_day.pickup_page(visit)
+    if any(line["status"] == "active" and line["remaining"] for line in lines):
+        messages.error(request, "Not done: there are medicines left to hand over; dispense them first.")
+        return HttpResponseRedirect(request.path)
+    try:
+        patients.visit_set_status(by=user_of(request), visit_id=visit.pk, status=Visit.Status.COMPLETED, loaded=visit)
+    except DomainError as exc:
+        _refused(request, exc, E.EVENTS.attempt("visit", Kind.UPDATE), visit)
+        return HttpResponseRedirect(request.path)
+    messages.success(request, f"Token {visit.token_number} ({visit.patient.name}) closed: nothing to dispense.")
+    following = next_for_pickup(visit)
+    if following is not None:
+        return HttpResponseRedirect(reverse("admin:patients_visit_pickup", args=[following.pk]))
+    return HttpResponseRedirect(reverse("admin:patients_visit_changelist") + "?pickup=waiting")
 
 
 def _dispense(request: HttpRequest, visit: Visit) -> bool:

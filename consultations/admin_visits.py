@@ -60,6 +60,15 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
     list_select_related = ("patient", "camp")
     inlines = (VitalsInline, QueueEntryInline, ConsultationInline)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if request.GET.get("pickup") == "waiting":  # the pharmacist's list: who, and the action, first
+            return ("pickup", "patient", "token_number", "consulted_at")
+        return self.list_display
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Waiting for pickup: whoever was consulted first is served first.
+        return ("consulted_at", "id") if request.GET.get("pickup") == "waiting" else super().get_ordering(request)
+
     def trail_patient_id(self, record: Any) -> int | None:
         return int(record.patient_id)
 

@@ -56,6 +56,13 @@ class Pickup:
         return sum(s.quantity for s in self.served)
 
 
+FINAL_WORDS: dict[str, str] = {
+    P.REPLACED: "was replaced by the doctor",
+    P.DELETED: "was withdrawn by the doctor",
+    P.DISPENSED: "is handed over in full already",
+}
+
+
 def _refuse(code: ErrorCode, detail: str, **extra: Any) -> Conflict:
     return Conflict(detail, code=code, extra=extra)
 
@@ -70,20 +77,20 @@ def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Presc
     if prescription.consultation.visit_id != visit.pk:
         raise _refuse(
             ErrorCode.PRESCRIPTION_NOT_IN_VISIT,
-            f"Prescription {prescription.pk} belongs to another visit.",
+            f"{prescription.medicine} (prescription {prescription.pk}) belongs to another visit.",
             prescription=prescription.pk,
         )
     if prescription.status != P.ACTIVE:
         status = prescription.status
         raise _refuse(
             Prescription.FINAL_CODES[status],
-            f"Prescription {prescription.pk} is {status}; it cannot be dispensed.",
+            f"{prescription.medicine} {FINAL_WORDS.get(status, status)}; it cannot be dispensed.",
             prescription=prescription.pk,
         )
     if item.quantity > prescription.remaining:
         raise _refuse(
             ErrorCode.QUANTITY_EXCEEDS_PRESCRIPTION,
-            f"Prescription {prescription.pk} has {prescription.remaining} left to hand over; {item.quantity} asked.",
+            f"{prescription.medicine}: {prescription.remaining} left to hand over; {item.quantity} asked.",
             prescription=prescription.pk,
             remaining=prescription.remaining,
         )
@@ -166,6 +173,6 @@ def log_pickup(by: User, done: Pickup, *, source: str) -> list[dict[str, Any]]:
         target={"type": "visit", "id": visit.pk},
         scope=visit.audit_scope(),
         details={"items": lines, "units": done.units, "visit_status": visit.status},
-        message=f"{by.username} dispensed {done.units} units in {len(lines)} items for token {visit.token_number}",
+        message=f"{actor_name(by)} dispensed {done.units} units in {len(lines)} items for token {visit.token_number}",
     )
     return lines
