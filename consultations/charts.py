@@ -1,4 +1,9 @@
-"""A small bar chart drawn on the server as SVG: no script, no CDN, works offline and prints."""
+"""A small bar chart drawn on the server as SVG: no script, no CDN, works offline and prints.
+
+Registrations and pickups per hour of the camp's day, side by side: a title, a y axis
+with its scale (0, half, top) and label, an x axis with the hour under each pair of bars,
+and a legend. Every bar carries its value as a tooltip (`<title>`).
+"""
 
 from __future__ import annotations
 
@@ -7,43 +12,52 @@ import datetime as dt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH, HEIGHT, PAD = 640, 180, 28
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 36, 40  # room for the y scale, the title and the x labels
 COLOURS = ("#417690", "#c5a142")  # registrations, pickups
 RECT = '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>'
-LABEL = '<text x="{}" y="{}" text-anchor="middle" font-size="11">{}</text>'
+TEXT = '<text x="{}" y="{}" text-anchor="{}" font-size="11">{}</text>'
+LINE = '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#888" stroke-width="1"/>'
 FRAME = (
     '<svg class="camp-chart" role="img" aria-label="Registrations and pickups per hour" '
-    'viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
-    '<text x="{pad}" y="14" font-size="12">up to {top} an hour</text>{bars}{labels}'
-    '<rect x="{k1}" y="4" width="10" height="10" fill="{c1}"/><text x="{t1}" y="13" font-size="11">registrations</text>'
-    '<rect x="{k2}" y="4" width="10" height="10" fill="{c2}"/><text x="{t2}" y="13" font-size="11">pickups</text>'
+    'viewBox="0 0 {w} {h}" width="100%" style="max-width: {w}px">'
+    '<text x="{left}" y="14" font-size="13" font-weight="bold">Registrations and pickups per hour</text>'
+    "{axes}{bars}{texts}"
+    '<rect x="{k1}" y="20" width="10" height="10" fill="{c1}"/>'
+    '<text x="{t1}" y="29" font-size="11">registrations</text>'
+    '<rect x="{k2}" y="20" width="10" height="10" fill="{c2}"/><text x="{t2}" y="29" font-size="11">pickups</text>'
     "</svg>"
 )
 
 
 def hourly_bars(hours: list[tuple[dt.datetime, int, int]]) -> SafeString:
-    """Registrations and pickups per hour, side by side, labelled by local hour."""
+    """Registrations and pickups per hour, side by side, each pair above its local hour."""
     if not hours:
         return format_html('<p class="help">{}</p>', "Nothing yet today.")
     top = max(max(r, p) for _, r, p in hours) or 1
-    slot = (WIDTH - 2 * PAD) / len(hours)
-    bar = min(40.0, max(2.0, slot / 2 - 2))
-    bars, labels = [], []
+    base, plot_height = HEIGHT - BOTTOM, HEIGHT - BOTTOM - TOP
+    slot = (WIDTH - LEFT - RIGHT) / len(hours)
+    bar = min(28.0, max(3.0, slot / 2 - 4))
+    bars, texts = [], []
     for i, (hour, registered, picked) in enumerate(hours):
-        x = PAD + i * slot
+        middle = LEFT + i * slot + slot / 2
         for j, value in enumerate((registered, picked)):
-            height = (HEIGHT - 2 * PAD) * value / top
-            box = (f"{x + j * (bar + 1):.1f}", f"{HEIGHT - PAD - height:.1f}", f"{bar:.1f}", f"{height:.1f}")
-            bars.append((*box, COLOURS[j], f"{hour:%H}:00 {value}"))
-        labels.append((f"{x + slot / 2:.1f}", f"{HEIGHT - PAD / 3:.1f}", f"{hour:%H}"))
+            height = plot_height * value / top
+            x = middle - bar - 1 if j == 0 else middle + 1
+            bars.append((f"{x:.1f}", f"{base - height:.1f}", f"{bar:.1f}", f"{height:.1f}", COLOURS[j], value))
+        texts.append((f"{middle:.1f}", f"{base + 14}", "middle", f"{hour:%H}:00"))
+    for value in sorted({0, top // 2, top}):
+        texts.append((f"{LEFT - 6}", f"{base - plot_height * value / top + 4:.1f}", "end", str(value)))
+    texts.append((f"{LEFT + (WIDTH - LEFT - RIGHT) / 2:.1f}", f"{HEIGHT - 6}", "middle", "hour of the day (camp time)"))
+    axes = [(LEFT, TOP, LEFT, base), (LEFT, base, WIDTH - RIGHT, base)]
     return format_html(
         FRAME,
         w=WIDTH,
         h=HEIGHT,
-        pad=PAD,
-        top=top,
+        left=LEFT,
+        axes=format_html_join("", LINE, axes),
         bars=format_html_join("", RECT, bars),
-        labels=format_html_join("", LABEL, labels),
+        texts=format_html_join("", TEXT, texts),
         k1=WIDTH - 250,
         c1=COLOURS[0],
         t1=WIDTH - 236,

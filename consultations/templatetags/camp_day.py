@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from accounts.roles import DOCTOR
 from consultations import camp_day as reads
 from consultations.charts import hourly_bars
 
@@ -18,8 +19,10 @@ def camp_day_panel(context: dict[str, Any]) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_staff:
         return {"show": False}
+    # Only a doctor has a queue of their own: "My queue" would be an empty list for anyone else.
+    shown = {"show": True, "perms": context.get("perms"), "has_queue": user.has_role(DOCTOR)}
     camp = reads.active_camp()
     if camp is None:
-        return {"show": True, "day": None, "perms": context.get("perms")}
+        return {**shown, "day": None}
     day = reads.camp_day(camp)
-    return {"show": True, "day": day, "chart": hourly_bars(day.hours), "perms": context.get("perms")}
+    return {**shown, "day": day, "chart": hourly_bars(day.hours)}

@@ -145,3 +145,10 @@ def test_my_queue_is_offered_to_doctors_only():
     for role in ("volunteer", "auditor", "admin"):
         page = signed_in(UserFactory(roles=[role])).get("/admin/consultations/queueentry/")
         assert page.status_code == 200 and "My open queue" not in page.content.decode(), role
+
+
+def test_the_dashboard_offers_my_queue_to_doctors_only():
+    CampFactory(status="active")
+    for role, offered in (("doctor", True), ("volunteer", False), ("auditor", False), ("pharmacist", False)):
+        page = signed_in(UserFactory(roles=[role])).get("/admin/").content.decode()
+        assert ("?mine=1" in page) is offered, role
