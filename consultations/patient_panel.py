@@ -75,11 +75,11 @@ def earlier_visits(visit: Visit) -> SafeString:
                 queryset=Consultation.objects.prefetch_related(Prefetch("prescriptions", queryset=active)),
             )
         )
-        .order_by("-registered_at")[:EARLIER_VISITS]
+        .order_by("-camp__date", "-registered_at")[:EARLIER_VISITS]
     )
     rows = [
         (
-            timezone.localtime(v.registered_at).strftime("%d %b %Y"),
+            v.camp.date.strftime("%d %b %Y"),
             v.camp.name,
             "; ".join(c.diagnosis for c in v.consultations.all() if c.diagnosis) or "-",
             ", ".join(f"{p.medicine} x {p.quantity}" for c in v.consultations.all() for p in c.prescriptions.all())

@@ -21,39 +21,23 @@ CATALOGUE = [
     ("ORS", "powder", "20.5 g", "sachet", 50),
     ("Clotrimazole", "cream", "1%", "tube", 10),
 ]
-FIRST = [
-    "Lakshmi",
-    "Ramu",
-    "Savitri",
-    "Venkat",
-    "Padma",
-    "Srinivas",
-    "Anjali",
-    "Narsimha",
-    "Yadamma",
-    "Raju",
-    "Sunitha",
-    "Mallesh",
-    "Kavitha",
-    "Balaiah",
-    "Renuka",
-    "Krishna",
-    "Jyothi",
-    "Anil",
-    "Saroja",
-    "Ramesh",
-]
-LAST = ["Goud", "Reddy", "Yadav", "Devi", "Naik", "Chary", "Bai", "Rao", "Mudiraj", "Kumar", "Begum", "Shaik"]
+# Given names by sex, so a recorded sex matches the name; "Devi", "Bai" and "Begum" are women's.
+FEMALE_FIRST = ["Lakshmi", "Savitri", "Padma", "Anjali", "Yadamma", "Sunitha", "Kavitha", "Renuka", "Jyothi", "Saroja"]
+MALE_FIRST = ["Ramu", "Venkat", "Srinivas", "Narsimha", "Raju", "Mallesh", "Balaiah", "Krishna", "Anil", "Ramesh"]
+FAMILY = ["Goud", "Reddy", "Yadav", "Naik", "Chary", "Rao", "Mudiraj", "Kumar", "Shaik"]
+FEMALE_ONLY = ["Devi", "Bai", "Begum"]
 AREAS = ["Kothur", "Shadnagar", "Nandigama", "Farooqnagar", "Keshampet", "Chowderguda", "Kondurg"]
+# (complaint, diagnosis, medicines that treat it: catalogue name and form). Children get the syrup.
 COMPLAINTS = [
-    ("fever for 3 days", "viral fever"),
-    ("joint pain", "osteoarthritis"),
-    ("cough", "bronchitis"),
-    ("giddiness", "hypertension"),
-    ("burning feet", "diabetic neuropathy"),
-    ("headache", "migraine"),
-    ("stomach ache", "gastritis"),
-    ("itching", "fungal infection"),
+    ("fever for 3 days", "viral fever", [("Paracetamol", "tablet"), ("Cetirizine", "tablet")]),
+    ("joint pain", "osteoarthritis", [("Paracetamol", "tablet")]),
+    ("cough with sputum", "acute bronchitis", [("Amoxicillin", "capsule"), ("Paracetamol", "tablet")]),
+    ("giddiness", "hypertension", [("Amlodipine", "tablet")]),
+    ("burning feet, thirst", "type 2 diabetes", [("Metformin", "tablet")]),
+    ("headache", "tension headache", [("Paracetamol", "tablet")]),
+    ("stomach ache after food", "gastritis", [("Ranitidine", "tablet")]),
+    ("itching rash", "fungal skin infection", [("Clotrimazole", "cream")]),
+    ("loose stools", "acute gastroenteritis", [("ORS", "powder")]),
 ]
 # How far each patient got by the time the demo is seeded (weights over the flow).
 STAGES = [

@@ -24,13 +24,11 @@ from accounts.models import User
 from accounts.services import user_create
 from camps.models import MedicalCamp
 from camps.services import camp_create, camp_update
-from consultations.models import Consultation, Prescription
-from consultations.services import consultation, prescriptions, queue
-from consultations.services.pickup import Item, visit_dispense
+from consultations.services import queue
 from devtools import credentials as devcredentials
-from devtools.demo_data import AREAS, CATALOGUE, COMPLAINTS, DEMO_CAMP, FIRST, LAST, ORDER, STAFF, STAGES
-from patients import services as registry
-from patients.models import Visit
+from devtools import demo_flow as flow
+from devtools.demo_data import CATALOGUE, DEMO_CAMP, ORDER, STAFF, STAGES
+from patients.models import Patient, Visit
 from pharmacy import services as pharmacy
 from pharmacy.models import Medicine
 
@@ -101,6 +99,9 @@ class Command(BaseCommand):
     # --- the camp day -----------------------------------------------------------------------
     def camp_day(self, rng: random.Random, count: int, medicines: list[Medicine]) -> None:
         admin = User.objects.filter(username="admin").first()
+        people = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in STAFF])}
+        catalogue = {(m.name, m.type): m for m in medicines}
+        returning = self.earlier_camp(rng, max(2, count // 10), people, catalogue)
         camp = camp_create(
             by=admin,
             name=DEMO_CAMP,
@@ -109,124 +110,73 @@ class Command(BaseCommand):
             expected_patients=count,
         )
         camp = camp_update(by=admin, camp_id=camp.pk, status=MedicalCamp.Status.ACTIVE)
-        people = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in STAFF])}
-        doctors = [people["dr_rao"], people["dr_iyer"]]
         # Every stage at least once, the rest drawn by weight.
         stages = (ORDER + rng.choices(ORDER, weights=[w for _, w in STAGES], k=max(0, count - len(ORDER))))[:count]
         rng.shuffle(stages)
+        busy: set[str] = set()  # a doctor sees one patient at a time
         progress = Progress(count, self.stdout)
         for n, stage in enumerate(stages, start=1):
-            self.one_patient(rng, n, stage, camp, people, rng.choice(doctors), medicines)
+            doctor = rng.choice([people["dr_rao"], people["dr_iyer"]])
+            if stage == "in_consultation":
+                free = [d for d in ("dr_rao", "dr_iyer") if d not in busy]
+                doctor = people[free[0]] if free else doctor
+                stage = stage if free else "queued"
+                busy.add(doctor.username)
+            patient = returning.pop() if returning else flow.new_patient(rng, people["vic_volunteer"], f"DEMO-{n:04d}")
+            self.one_patient(
+                rng, stage, flow.register(people["vic_volunteer"], patient, camp), people, doctor, catalogue
+            )
             progress.step(n)
         progress.done()
         camp_update(by=admin, camp_id=camp.pk, attended_patients=count)
 
+    def earlier_camp(
+        self, rng: random.Random, count: int, people: dict[str, User], catalogue: flow.Catalogue
+    ) -> list[Patient]:
+        """A camp held three months ago, whose patients come back today: their earlier visits show."""
+        admin = User.objects.filter(username="admin").first()
+        camp = camp_create(
+            by=admin,
+            name=f"{DEMO_CAMP} (earlier)",
+            date=timezone.localdate() - dt.timedelta(days=91),
+            location="Gram Panchayat office, Kothur",
+            expected_patients=count,
+        )
+        camp_update(by=admin, camp_id=camp.pk, status=MedicalCamp.Status.ACTIVE)
+        patients = []
+        for n in range(1, count + 1):
+            patient = flow.new_patient(rng, people["vic_volunteer"], f"DEMO-E{n:03d}")
+            visit = flow.register(people["vic_volunteer"], patient, camp)
+            self.one_patient(rng, "completed", visit, people, people["dr_rao"], catalogue)
+            patients.append(patient)
+        camp_update(by=admin, camp_id=camp.pk, attended_patients=count, status=MedicalCamp.Status.CLOSED)
+        return patients
+
     def one_patient(
         self,
         rng: random.Random,
-        n: int,
         stage: str,
-        camp: MedicalCamp,
+        visit: Visit,
         people: dict[str, User],
         doctor: User,
-        medicines: list[Medicine],
+        catalogue: flow.Catalogue,
     ) -> None:
-        """One patient taken through the camp flow as far as `stage`."""
+        """One registered patient taken through the camp flow as far as `stage`."""
         vol, reached = people["vic_volunteer"], ORDER.index(stage)
-        visit = register(rng, vol, n, camp)
         if reached >= 1:
-            record_vitals(rng, vol, visit)
+            flow.record_vitals(rng, vol, visit)
         if reached < 2:
             return
         priority = rng.choices(["normal", "urgent", "emergency"], weights=[85, 12, 3])[0]
         entry = queue.queue_assign(by=vol, visit_id=visit.pk, doctor_id=doctor.pk, priority=priority)
         if reached < 3:
             return
-        opened, written = consult(rng, doctor, entry.pk, medicines)
+        opened, written = flow.consult(rng, doctor, entry.pk, catalogue, visit.patient.age_years)
         if reached < 4:
             return
         queue.queue_update(by=doctor, entry_id=entry.pk, status="completed")
         if reached >= 5:
-            hand_over(rng, people, visit, opened, written, complete=reached >= 6)
-
-
-def register(rng: random.Random, vol: User, n: int, camp: MedicalCamp) -> Visit:
-    patient = registry.patient_create(
-        by=vol,
-        book_no=f"DEMO-{n:04d}",
-        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-        age_years=rng.randint(2, 85),
-        sex=rng.choice(["female", "male"]),
-        phone=f"9{rng.randint(100000000, 999999999)}" if rng.random() < 0.7 else "",
-        area=rng.choice(AREAS),
-    )
-    return registry.visit_register(by=vol, patient_id=patient.pk, camp_id=camp.pk)
-
-
-def record_vitals(rng: random.Random, vol: User, visit: Visit) -> None:
-    systolic = rng.randint(100, 175)
-    registry.vitals_record(
-        by=vol,
-        visit_id=visit.pk,
-        bp_systolic=systolic,
-        bp_diastolic=rng.randint(60, min(110, systolic - 20)),
-        pulse=rng.randint(60, 110),
-        rbs=rng.randint(70, 320),
-        weight_kg=rng.randint(8, 90),
-        height_cm=rng.randint(80, 180),
-    )
-
-
-def consult(
-    rng: random.Random, doctor: User, entry_id: int, medicines: list[Medicine]
-) -> tuple[Consultation, list[Prescription]]:
-    complaint, diagnosis = rng.choice(COMPLAINTS)
-    opened = consultation.consultation_open(by=doctor, queue_entry_id=entry_id, chief_complaint=complaint)
-    opened = consultation.consultation_update(
-        by=doctor,
-        consultation_id=opened.pk,
-        diagnosis=diagnosis,
-        advice="review at the next camp",
-        counselling_status="pending" if rng.random() < 0.25 else "not_required",
-    )
-    written = []
-    for medicine in rng.sample(medicines, rng.randint(1, 3)):
-        days = rng.choice([3, 5, 7, 15])
-        slots = rng.choice([["morning", "night"], ["morning", "afternoon", "night"], ["night"]])
-        written.append(
-            prescriptions.prescription_create(
-                by=doctor,
-                consultation_id=opened.pk,
-                medicine_id=medicine.pk,
-                quantity=days * len(slots),
-                days=days,
-                time_slots=slots,
-                instructions=rng.choice(["after food", "before food", ""]),
-            )
-        )
-    return opened, written
-
-
-def hand_over(
-    rng: random.Random,
-    people: dict[str, User],
-    visit: Visit,
-    opened: Consultation,
-    written: list[Prescription],
-    *,
-    complete: bool,
-) -> None:
-    items = [Item(p.pk, p.quantity) for p in written]
-    visit_dispense(by=people["pat_pharma"], visit_id=visit.pk, items=items)
-    if opened.counselling_status == "pending" or rng.random() < 0.1:
-        consultation.consultation_counsel(
-            by=people["cara_counsellor"],
-            consultation_id=opened.pk,
-            counselling_status="done",
-            counselling_notes="diet and medicines explained",
-        )
-    if complete:
-        registry.visit_set_status(by=people["vic_volunteer"], visit_id=visit.pk, status=Visit.Status.COMPLETED)
+            flow.hand_over(rng, people, visit, opened, written, complete=reached >= 6)
 
 
 class Progress:
