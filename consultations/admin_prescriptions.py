@@ -87,7 +87,7 @@ class PrescriptionAdmin(ServiceAdmin):
     list_filter = ("status", "consultation__visit__camp", "consultation__doctor")
     search_fields = ("medicine__name", "consultation__visit__patient__book_no")
     raw_id_fields = ("consultation",)
-    list_select_related = ("consultation", "medicine")
+    list_select_related = ("consultation__visit__patient", "consultation__visit__camp", "medicine")
     inlines = (DispenseInline,)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -119,4 +119,4 @@ class PrescriptionAdmin(ServiceAdmin):
 class DispenseAdmin(ReadOnlyAdmin):
     list_display = ("id", "prescription", "quantity", "dispensed_by", "dispensed_at")
     search_fields = ("prescription__consultation__visit__patient__book_no",)
-    list_select_related = ("prescription", "dispensed_by")
+    list_select_related = ("prescription__medicine", "dispensed_by")

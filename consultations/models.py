@@ -9,6 +9,7 @@ from django.db import models
 
 from audit.history import AuditedHistory, AuditedModel
 from core.error_codes import ErrorCode
+from core.labels import loaded
 from patients.models import Visit
 from pharmacy.models import Medicine, StockMovement
 
@@ -67,7 +68,8 @@ class QueueEntry(AuditedModel):
         indexes = [models.Index(fields=["doctor", "status"])]
 
     def __str__(self) -> str:
-        return f"queue entry {self.pk} ({self.priority}, {self.status})"
+        visit = loaded(self, "visit")
+        return f"{visit if visit is not None else 'Queue entry'} ({self.priority}, {self.status})"
 
     def audit_scope(self) -> dict[str, Any]:
         return self.visit.audit_scope()
@@ -100,7 +102,8 @@ class Consultation(AuditedModel):
         constraints = [models.UniqueConstraint(fields=["visit", "doctor"], name="consultation_one_per_visit_doctor")]
 
     def __str__(self) -> str:
-        return f"consultation {self.pk} of visit {self.visit_id}"
+        visit = loaded(self, "visit")
+        return f"Consultation of {visit}" if visit is not None else "Consultation"
 
     def audit_scope(self) -> dict[str, Any]:
         return self.visit.audit_scope()
@@ -152,7 +155,8 @@ class Prescription(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"prescription {self.pk} ({self.quantity} x medicine {self.medicine_id})"
+        medicine = loaded(self, "medicine")
+        return f"{self.quantity} x {medicine}" if medicine is not None else f"{self.quantity} units prescribed"
 
     @property
     def remaining(self) -> int:
@@ -179,4 +183,6 @@ class Dispense(AuditedModel):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"dispensed {self.quantity} for prescription {self.prescription_id}"
+        prescription = loaded(self, "prescription")
+        medicine = loaded(prescription, "medicine") if prescription is not None else None
+        return f"{self.quantity} of {medicine} handed over" if medicine is not None else f"{self.quantity} handed over"

@@ -44,7 +44,7 @@ class VitalsAdmin(ServiceAdmin):
     list_filter = ("visit__camp",)
     search_fields = ("visit__patient__book_no", "visit__patient__name")
     raw_id_fields = ("visit",)
-    list_select_related = ("visit", "recorded_by")
+    list_select_related = ("visit__patient", "visit__camp", "recorded_by")
     fields = ("visit", *Vitals.MEASURES)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -9,6 +9,7 @@ from django.db import models
 
 from audit.history import AuditedHistory, AuditedModel
 from camps.models import MedicalCamp
+from core.labels import loaded
 
 # Ranges a volunteer may record (domain.md); the serializer explains, the database enforces.
 VITAL_RANGES: dict[str, tuple[int, int, str, str]] = {
@@ -134,7 +135,13 @@ class Visit(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"token {self.token_number} at camp {self.camp_id}"
+        parts = [f"Token {self.token_number}"]
+        patient, camp = loaded(self, "patient"), loaded(self, "camp")
+        if patient is not None:
+            parts.append(patient.name)
+        if camp is not None:
+            parts.append(f"{camp.name} {camp.date:%d %b}")
+        return ", ".join(parts)
 
     def audit_scope(self) -> dict[str, Any]:
         return {"patient_id": self.patient_id, "camp_id": self.camp_id, "visit_id": self.pk}
@@ -174,7 +181,8 @@ class Vitals(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"vitals of visit {self.visit_id}"
+        visit = loaded(self, "visit")
+        return f"Vitals of {visit}" if visit is not None else "Vitals"
 
     def audit_scope(self) -> dict[str, Any]:
         return self.visit.audit_scope()  # services pass the visit they loaded: no query

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from audit.history import AuditedHistory, AuditedModel
+from core.labels import loaded
 
 
 class Medicine(AuditedModel):
@@ -75,7 +76,8 @@ class StockBatch(AuditedModel):
         indexes = [models.Index(fields=["medicine", "expiry_date"])]
 
     def __str__(self) -> str:
-        return f"batch {self.batch_no} of medicine {self.medicine_id} (exp {self.expiry_date})"
+        medicine = loaded(self, "medicine")
+        return f"Batch {self.batch_no}{f' of {medicine}' if medicine is not None else ''} (expires {self.expiry_date})"
 
     def audit_label(self) -> str:
         return f"batch {self.batch_no}"
@@ -106,7 +108,8 @@ class StockMovement(AuditedModel):
         constraints = [models.CheckConstraint(condition=~models.Q(quantity=0), name="stockmovement_not_zero")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.quantity:+d} of batch {self.batch_id}"
+        batch = loaded(self, "batch")
+        return f"{self.kind} {self.quantity:+d}{f' of batch {batch.batch_no}' if batch is not None else ''}"
 
     def as_event(self) -> dict[str, Any]:
         return {"movement_id": self.pk, "kind": self.kind, "quantity": self.quantity, "reason": self.reason}

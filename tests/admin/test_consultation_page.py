@@ -152,3 +152,26 @@ def test_the_dashboard_offers_my_queue_to_doctors_only():
     for role, offered in (("doctor", True), ("volunteer", False), ("auditor", False), ("pharmacist", False)):
         page = signed_in(UserFactory(roles=[role])).get("/admin/").content.decode()
         assert ("?mine=1" in page) is offered, role
+
+
+def test_records_are_labelled_by_people_and_places_without_a_query_per_row():
+    admin_client = signed_in(UserFactory(roles=["admin"]))
+    consultation = in_consultation(name="Sunita Devi")
+    medicine = MedicineFactory(name="Metformin", formulation="500 mg", type="tablet")
+    prescription = PrescriptionFactory(consultation=consultation, medicine=medicine, quantity=60)
+    assert (
+        str(Prescription.objects.select_related("medicine").get(pk=prescription.pk)) == "60 x Metformin 500 mg (tablet)"
+    )
+    with CaptureQueriesContext(connection) as one:
+        listing = admin_client.get("/admin/consultations/prescription/").content.decode()
+    camp = consultation.visit.camp
+    assert "Metformin 500 mg (tablet)" in listing
+    assert f"Consultation of Token {consultation.visit.token_number}, Sunita Devi, {camp.name}" in listing
+    assert "medicine " + str(medicine.pk) not in listing and f"camp {camp.pk}" not in listing
+    for _ in range(3):
+        PrescriptionFactory(consultation=in_consultation(), medicine=medicine)
+    with CaptureQueriesContext(connection) as four:
+        admin_client.get("/admin/consultations/prescription/")
+    assert len(four) == len(one)
+    page = admin_client.get(f"/admin/consultations/consultation/{consultation.pk}/change/").content.decode()
+    assert f"Consultation of Token {consultation.visit.token_number}, Sunita Devi" in page  # the page's title
