@@ -33,6 +33,7 @@ from django.utils.html import format_html, format_html_join
 
 from audit import event_types as E
 from audit import store
+from audit import trail_people as people
 from audit.admin import AuditedReadsAdmin
 from audit.events import emit
 from audit.keys import GENESIS, chain_key, seal_hash
@@ -92,7 +93,7 @@ class FamilyFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(AuditedReadsAdmin):
-    list_display = ("timestamp", "actor_username", "event_marked", "outcome", "patient", "target", "request_id")
+    list_display = ("time", "actor", "event_marked", "outcome", "patient", "target", "request_ref")
     list_filter = (PatientFilter, "action", "outcome", "source", FamilyFilter, ("timestamp", admin.DateFieldListFilter))
     search_fields = ("request_id",)  # exact request id, username or book number: get_search_results
     search_help_text = "A request id, a username or a patient's book number."
@@ -130,11 +131,32 @@ class AuditEventAdmin(AuditedReadsAdmin):
                 wanted |= found
         return queryset.filter(wanted), False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return people.with_patient_labels(super().get_queryset(request))
+
+    @admin.display(description="time (camp)", ordering="timestamp")
+    def time(self, event: AuditEvent) -> str:
+        return people.camp_time(event.timestamp)
+
+    @admin.display(description="actor")
+    def actor(self, event: AuditEvent) -> Any:
+        attempted = people.attempted_username(event.event, event.outcome, event.data)
+        if attempted and not event.actor_username:
+            return format_html('{} <em class="attempted">(attempted)</em>', attempted)
+        return event.actor_username or "-"
+
+    @admin.display(description="request")
+    def request_ref(self, event: AuditEvent) -> Any:
+        if not event.request_id:
+            return "-"
+        return format_html('<span title="{}">{}</span>', event.request_id, event.request_id[:8])
+
     @admin.display(description="patient")
     def patient(self, event: AuditEvent) -> Any:
         if event.patient_id is None:
             return "-"
-        return format_html('<a href="{}">{}</a>', trail_url(event.patient_id), event.patient_id)
+        label = getattr(event, "patient_label", None) or f"patient {event.patient_id}"
+        return format_html('<a href="{}">{}</a>', trail_url(event.patient_id), label)
 
     @admin.display(description="event")
     def event_marked(self, event: AuditEvent) -> Any:
@@ -240,8 +262,20 @@ class _Echo:
         return value
 
 
+# The CSV speaks as the screens do: camp time with its UTC offset, the patient by name and
+# book number, and a refused sign-in's attempted username in its own column.
+CSV_HEADER = (*EXPORT_COLUMNS, "patient", "attempted_username")
+EVENT, OUTCOME = EXPORT_COLUMNS.index("event"), EXPORT_COLUMNS.index("outcome")
+
+
 def _csv_lines(rows: QuerySet[Any]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
-    for row in rows.values_list(*EXPORT_COLUMNS).iterator(chunk_size=2000):
-        yield writer.writerow(row)
+    yield writer.writerow(CSV_HEADER)
+    labelled = people.with_patient_labels(rows)
+    label = ("patient_label",) if people.PATIENT_LABEL else ()
+    at = EXPORT_COLUMNS.index("timestamp")
+    for row in labelled.values_list(*EXPORT_COLUMNS, "data", *label).iterator(chunk_size=2000):
+        values, data = list(row[: len(EXPORT_COLUMNS)]), row[len(EXPORT_COLUMNS)]
+        values[at] = people.csv_time(values[at])
+        attempted = people.attempted_username(values[EVENT], values[OUTCOME], data)
+        yield writer.writerow([*values, row[-1] if label else "", attempted])

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import HttpRequest
 
 from accounts.permissions import user_of
 from audit.admin import PatientTrailLink, ReadOnlyInline, ServiceAdmin
 from audit.trail_admin import register_search
+from audit.trail_people import register_patient_label
 from patients import services
 from patients.models import Patient, Visit, Vitals
 
@@ -68,3 +70,12 @@ def _book_number(term: str) -> Q | None:
 
 
 register_search(_book_number)
+
+
+def _patient_label() -> Subquery:
+    """How the auditors' screens read a patient id: "Sunita Devi (KP-114)", in the page's own query."""
+    label = Concat("name", Value(" ("), "book_no", Value(")"), output_field=CharField())
+    return Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).annotate(label=label).values("label")[:1])
+
+
+register_patient_label(_patient_label)

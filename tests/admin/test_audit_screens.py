@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -164,3 +165,22 @@ def test_reading_the_trail_is_itself_logged(audit):
         signed_in("auditor").get(EVENTS, {"patient": patient.pk})
     searched = audit.one("audit_event.list_viewed")
     assert searched["details"]["filters"] == {"patient": str(patient.pk)}
+
+
+def test_the_trail_reads_people_and_camp_times(client_for, settings):
+    from tests.factories import PASSWORD
+
+    patient = PatientFactory(name="Sunita Devi", book_no="KP-114")
+    touch(patient, 1)
+    client_for().post("/api/v1/auth/login/", {"username": "no_such_user", "password": PASSWORD}, format="json")
+    auditor = signed_in("auditor")
+    page = auditor.get("/admin/audit/auditevent/").content.decode()
+    assert "Sunita Devi (KP-114)" in page  # the patient by name and book number, not an id
+    assert 'no_such_user <em class="attempted">(attempted)</em>' in page
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d IST", page)  # camp time, to the second, with its zone
+    exported = b"".join(auditor.get("/admin/audit/auditevent/export/").streaming_content).decode().splitlines()
+    header = exported[0].split(",")
+    assert header[-2:] == ["patient", "attempted_username"]
+    assert any("Sunita Devi (KP-114)" in line for line in exported)
+    assert any(line.endswith(",no_such_user") for line in exported)
+    assert all("+05:30" in line.split(",")[1] for line in exported[1:])  # camp time with its UTC offset
