@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,11 +29,13 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import user_of
 from accounts.selectors import doctors
 from audit import event_types as E
+from audit.admin import masked_query
 from audit.catalogue import EventType, Kind
 from audit.events import emit, target_of
 from audit.refusals import log_domain_refusal
 from consultations import camp_day
 from consultations.models import Consultation, QueueEntry
+from consultations.selectors import doctor_queue
 from consultations.services import consultation as consultations
 from consultations.services import pickup, queue
 from core.errors import DomainError
@@ -178,22 +181,60 @@ def desk(admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
         "title": "Desk: register and record vitals",
         "camp": camp,
         "doctors": doctors(),
-        "values": request.POST if request.method == "POST" else {},
+        "values": request.POST if request.method == "POST" else {"book_no": request.GET.get("book_no", "")},
+        "q": request.GET.get("q", ""),
         "errors": {},
         "opts": admin.model._meta,
     }
+    if request.method == "GET" and request.GET.get("q", "").strip():
+        context["found"] = _find(request, request.GET["q"].strip())
     if request.method == "POST" and camp is not None:
         visit = _register(request, camp.pk, context["errors"])
         if visit is not None:
-            context.update(done=visit, title=f"Token {visit.token_number}")
+            context.update(done=visit, title=f"Token {visit.token_number}", sent=_sent(visit))
         context["page_errors"] = context["errors"].pop("page", [])
     return TemplateResponse(request, "admin/consultations/desk.html", context)
+
+
+FOUND_AT_MOST = 20
+
+
+def _find(request: HttpRequest, term: str) -> list[Patient]:
+    """One box: a book number, part of a name (any script, any case), a phone number or an area."""
+    digits = "".join(ch for ch in term if ch.isdigit())
+    wanted = Q(book_no=patients.normalize_book_no(term)) | Q(name__icontains=term) | Q(area__icontains=term)
+    if len(digits) >= 4:
+        wanted |= Q(phone__contains=digits)
+    found = list(Patient.objects.filter(wanted).order_by("name", "id")[:FOUND_AT_MOST])
+    emit(
+        E.EVENTS.of("patient", Kind.SEARCHED),
+        source="admin",
+        details={"query": masked_query(term, ("phone",)), "count": len(found), "door": "desk"},
+        message=f"searched patients at the desk: {len(found)} found",
+    )
+    return found
+
+
+def _sent(visit: Visit) -> dict[str, Any] | None:
+    """Whom the patient was sent to, at what priority, and how many of that doctor's patients wait ahead."""
+    entry = QueueEntry.objects.filter(visit=visit).select_related("doctor").order_by("-id").first()
+    if entry is None:
+        return None
+    queue_now = list(doctor_queue(entry.doctor_id).values_list("pk", flat=True))
+    ahead = queue_now.index(entry.pk) if entry.pk in queue_now else 0
+    return {"doctor": entry.doctor.display_name(), "priority": entry.get_priority_display(), "ahead": ahead}
 
 
 def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) -> Visit | None:
     data, by = request.POST, user_of(request)
     book_no = patients.normalize_book_no(data.get("book_no", ""))
     found = Patient.objects.filter(book_no=book_no).first() if book_no else None
+    here = Visit.objects.filter(patient=found, camp_id=camp_id).first() if found else None
+    if here is not None:  # said before anything else: no vitals errors for someone already here
+        errors["book_no"] = [
+            f"{found.name} is already registered: token {here.token_number}, {here.get_status_display().lower()}."  # type: ignore[union-attr]
+        ]
+        return None
     person = None if found else PatientSerializer(data={k: data.get(k, "") for k in PATIENT_FIELDS})
     vitals = VitalsSerializer(data={k: v for k, v in data.items() if k in VitalsSerializer.Meta.fields and v != ""})
     for serializer in (s for s in (person, vitals) if s is not None):
@@ -210,12 +251,18 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
                 doctor, priority = int(data["doctor"]), data.get("priority", "normal")
                 queue.queue_assign(by=by, visit_id=visit.pk, doctor_id=doctor, priority=priority, loaded=visit)
     except (DomainError, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, DomainError) else "Choose a doctor from the list."
-        if isinstance(exc, DomainError):
-            _refused(request, exc, E.EVENTS.attempt("visit", Kind.CREATE))
-        errors["page"] = [str(detail)]
+        if not isinstance(exc, DomainError):
+            errors["doctor"] = ["Choose a doctor from the list."]
+            return None
+        # Logged once, with the patient it concerns; shown once, next to its field when it names one.
+        log_domain_refusal(exc, E.EVENTS.attempt("visit", Kind.CREATE), source="admin", record=found)
+        for field, messages_ in (exc.fields or {"page": [str(exc.detail)]}).items():
+            errors[field if field in DESK_FIELDS else "page"] = [str(m) for m in messages_]
         return None
     return visit
+
+
+DESK_FIELDS = (*PATIENT_FIELDS, *VitalsSerializer.Meta.fields, "doctor", "priority")
 
 
 # --- the slip --------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""The desk: one box finds a patient, someone already here is told so, a refusal shows once, success says what next."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, TestCase
+
+from patients.models import Visit
+from tests.admin.test_camp_day_pages import VITALS
+from tests.factories import CampFactory, PatientFactory, QueueEntryFactory, UserFactory, VisitFactory
+
+pytestmark = pytest.mark.django_db
+DESK = "/admin/patients/visit/desk/"
+
+
+@pytest.fixture
+def volunteer() -> Client:
+    client = Client()
+    client.force_login(UserFactory(roles=["volunteer"]))
+    return client
+
+
+@pytest.fixture
+def camp():
+    return CampFactory(status="active")
+
+
+def post(client: Client, data: dict) -> str:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(DESK, data).content.decode()
+
+
+def test_one_box_finds_by_book_number_name_phone_or_area(volunteer, camp, audit):
+    PatientFactory(book_no="KP-114", name="Sunita Devi", phone="9848012345", area="Kondapur")
+    PatientFactory(name="Ramu Goud", area="Kothur")
+    for term in ("kp-114", "sunita", "DEVI", "unita", "8012345", "kondapur"):
+        page = volunteer.get(DESK, {"q": term}).content.decode()
+        assert "Sunita Devi" in page and "Ramu Goud" not in page, term
+    assert "No patient matches" in volunteer.get(DESK, {"q": "nobody"}).content.decode()
+    searches = audit.named("patient.searched")
+    assert len(searches) == 7 and searches[0]["details"]["door"] == "desk"
+    assert "8012345" not in str(searches)  # a phone number is masked in the trail
+
+
+def test_someone_already_registered_today_is_told_their_token(volunteer, camp):
+    visit = VisitFactory(camp=camp, patient__book_no="KP-7", patient__name="Asha", status="queued")
+    page = post(volunteer, {"book_no": "KP-7"})  # no vitals typed: no vitals errors either
+    assert f"Asha is already registered: token {visit.token_number}, queued." in page
+    assert "This field is required" not in page and Visit.objects.filter(camp=camp).count() == 1
+
+
+def test_a_refusal_shows_once_next_to_its_field_and_names_the_patient_in_the_trail(volunteer, camp, audit):
+    patient = PatientFactory(book_no="KP-9")
+    page = post(volunteer, {"book_no": "KP-9", **VITALS, "bp_systolic": "120", "bp_diastolic": "130"})
+    assert page.count("Diastolic (130) must be lower than systolic (120)") == 1
+    assert not Visit.objects.filter(patient=patient).exists()  # nothing half-written
+    refused = audit.one("visit.create")
+    assert refused["outcome"] == "failure" and refused["patient_id"] == patient.pk
+
+
+def test_success_names_the_doctor_the_priority_and_how_many_wait_ahead(volunteer, camp):
+    doctor = UserFactory(roles=["doctor"], first_name="Meena", last_name="Iyer")
+    for _ in range(2):
+        QueueEntryFactory(doctor=doctor, visit__camp=camp)
+    data = {"book_no": "NEW-1", "name": "Ramu", "age_years": "50", "sex": "male", "area": "Kothur", **VITALS}
+    page = post(volunteer, {**data, "doctor": str(doctor.pk), "priority": "normal"})
+    assert "Sent to <strong>Meena Iyer</strong>, normal: 2 waiting ahead." in page
