@@ -24,7 +24,9 @@ VITAL_RANGES: dict[str, tuple[int, int, str, str]] = {
 }
 
 
-OPTIONAL_VITALS = ("temperature_c", "spo2")
+# Only blood pressure and pulse are required at the desk: many camps have no glucometer strips,
+# scale or stadiometer for everyone (a relaxation of the API: these may be sent, or not).
+OPTIONAL_VITALS = ("rbs", "weight_kg", "height_cm", "temperature_c", "spo2")
 
 
 def _range_check(name: str, low: int, high: int) -> models.CheckConstraint:
@@ -156,9 +158,9 @@ class Vitals(AuditedModel):
     bp_systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)")
     bp_diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)")
     pulse = models.PositiveSmallIntegerField("pulse (per minute)")
-    rbs = models.PositiveSmallIntegerField("random blood sugar (mg/dL)")
-    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1)
-    height_cm = models.DecimalField("height (cm)", max_digits=4, decimal_places=1)
+    rbs = models.PositiveSmallIntegerField("random blood sugar (mg/dL)", null=True, blank=True)
+    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField("height (cm)", max_digits=4, decimal_places=1, null=True, blank=True)
     temperature_c = models.DecimalField("temperature (°C)", max_digits=3, decimal_places=1, null=True, blank=True)
     spo2 = models.PositiveSmallIntegerField("SpO2 (%)", null=True, blank=True)
     notes = models.TextField(blank=True)

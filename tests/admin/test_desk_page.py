@@ -65,3 +65,17 @@ def test_success_names_the_doctor_the_priority_and_how_many_wait_ahead(volunteer
     data = {"book_no": "NEW-1", "name": "Ramu", "age_years": "50", "sex": "male", "area": "Kothur", **VITALS}
     page = post(volunteer, {**data, "doctor": str(doctor.pk), "priority": "normal"})
     assert "Sent to <strong>Meena Iyer</strong>, normal: 2 waiting ahead." in page
+
+
+def test_only_blood_pressure_and_pulse_are_required_at_the_desk_and_in_the_api(volunteer, camp, client_for):
+    data = {"book_no": "BP-1", "name": "Ramu", "age_years": "50", "sex": "male", "area": "Kothur"}
+    page = post(volunteer, {**data, "bp_systolic": "130", "bp_diastolic": "85", "pulse": "72"})
+    assert "Token " in page and "This field is required" not in page
+    visit = VisitFactory(camp=camp)
+    api = client_for(UserFactory(roles=["volunteer"]))
+    answer = api.post(
+        f"/api/v1/visits/{visit.pk}/vitals/", {"bp_systolic": 128, "bp_diastolic": 82, "pulse": 70}, format="json"
+    )
+    assert answer.status_code == 201 and answer.json()["rbs"] is None and answer.json()["weight_kg"] is None
+    missing = api.post(f"/api/v1/visits/{VisitFactory(camp=camp).pk}/vitals/", {"pulse": 70}, format="json")
+    assert missing.status_code == 400 and {"bp_systolic", "bp_diastolic"} <= set(missing.json()["fields"])
