@@ -29,13 +29,21 @@ class MedicalCamp(AuditedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     # The last token number handed out; incremented by an UPDATE that serialises registrations.
     last_token = models.PositiveIntegerField(default=0, editable=False)
+    # Book numbers for patients who come without a booklet: "<prefix>-0001", ... (camps.services).
+    book_prefix = models.CharField(
+        "book number prefix",
+        max_length=12,
+        blank=True,
+        help_text="For patients without a booklet the desk gives the next number, e.g. KOT-0001; empty: C<camp id>.",
+    )
+    last_book_no = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = AuditedHistory(excluded_fields=["last_token"])
+    history = AuditedHistory(excluded_fields=["last_token", "last_book_no"])
 
     audit_type = "camp"
-    audit_fields = ("name", "date", "location", "expected_patients", "attended_patients", "status")
+    audit_fields = ("name", "date", "location", "expected_patients", "attended_patients", "status", "book_prefix")
 
     class Meta:
         ordering = ["-date", "name"]

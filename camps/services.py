@@ -43,3 +43,13 @@ def camp_next_token(*, camp_id: int) -> int:
     """
     MedicalCamp.objects.filter(pk=camp_id).update(last_token=F("last_token") + 1)
     return MedicalCamp.objects.filter(pk=camp_id).values_list("last_token", flat=True).get()
+
+
+def camp_next_book_no(*, camp_id: int) -> str:
+    """The camp's next book number for a patient without a booklet; callers hold a transaction.
+
+    Race-free across app servers as tokens are: the UPDATE takes the camp row's lock first.
+    """
+    MedicalCamp.objects.filter(pk=camp_id).update(last_book_no=F("last_book_no") + 1)
+    prefix, number = MedicalCamp.objects.filter(pk=camp_id).values_list("book_prefix", "last_book_no").get()
+    return f"{(prefix or f'C{camp_id}').strip().upper()}-{number:04d}"

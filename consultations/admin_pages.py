@@ -33,6 +33,7 @@ from audit.admin import masked_query
 from audit.catalogue import EventType, Kind
 from audit.events import emit, target_of
 from audit.refusals import log_domain_refusal
+from camps.services import camp_next_book_no
 from consultations import camp_day
 from consultations.models import Consultation, QueueEntry
 from consultations.selectors import doctor_queue
@@ -235,7 +236,10 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
             f"{found.name} is already registered: token {here.token_number}, {here.get_status_display().lower()}."  # type: ignore[union-attr]
         ]
         return None
-    person = None if found else PatientSerializer(data={k: data.get(k, "") for k in PATIENT_FIELDS})
+    # Without a booklet, a new patient gets the camp's next book number, inside the transaction.
+    give_number = not book_no
+    fields = {k: data.get(k, "") for k in PATIENT_FIELDS} | ({"book_no": "PENDING"} if give_number else {})
+    person = None if found else PatientSerializer(data=fields)
     vitals = VitalsSerializer(data={k: v for k, v in data.items() if k in VitalsSerializer.Meta.fields and v != ""})
     for serializer in (s for s in (person, vitals) if s is not None):
         if not serializer.is_valid():
@@ -244,6 +248,8 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
         return None
     try:
         with transaction.atomic():
+            if found is None and give_number:
+                person.validated_data["book_no"] = _free_book_no(camp_id)  # type: ignore[union-attr]
             patient = found or patients.patient_create(by=by, **person.validated_data)  # type: ignore[union-attr]
             visit = patients.visit_register(by=by, patient_id=patient.pk, camp_id=camp_id, loaded=patient)
             patients.vitals_record(by=by, visit_id=visit.pk, loaded=visit, **vitals.validated_data)
@@ -260,6 +266,13 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
             errors[field if field in DESK_FIELDS else "page"] = [str(m) for m in messages_]
         return None
     return visit
+
+
+def _free_book_no(camp_id: int) -> str:
+    """The camp's next book number that no booklet already carries."""
+    while Patient.objects.filter(book_no=(candidate := camp_next_book_no(camp_id=camp_id))).exists():
+        pass
+    return candidate
 
 
 DESK_FIELDS = (*PATIENT_FIELDS, *VitalsSerializer.Meta.fields, "doctor", "priority")

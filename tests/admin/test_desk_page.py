@@ -79,3 +79,48 @@ def test_only_blood_pressure_and_pulse_are_required_at_the_desk_and_in_the_api(v
     assert answer.status_code == 201 and answer.json()["rbs"] is None and answer.json()["weight_kg"] is None
     missing = api.post(f"/api/v1/visits/{VisitFactory(camp=camp).pk}/vitals/", {"pulse": 70}, format="json")
     assert missing.status_code == 400 and {"bp_systolic", "bp_diastolic"} <= set(missing.json()["fields"])
+
+
+def test_a_patient_without_a_booklet_gets_the_camps_next_book_number(volunteer):
+    camp = CampFactory(status="active", book_prefix="kot")
+    PatientFactory(book_no="KOT-0002")  # a booklet handed out by hand earlier: skipped
+    given = []
+    for name in ("Ramu", "Sita", "Laxman"):
+        data = {"book_no": "", "name": name, "age_years": "40", "sex": "male", "area": "Kothur", **VITALS}
+        page = post(volunteer, data)
+        assert "Token " in page, page[:300]
+        given.append(Visit.objects.get(camp=camp, patient__name=name).patient.book_no)
+    assert given == ["KOT-0001", "KOT-0003", "KOT-0004"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_desks_give_distinct_book_numbers():
+    import threading
+
+    from django.db import connection, transaction
+
+    from camps.services import camp_next_book_no
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    camp = CampFactory(book_prefix="RACE")
+    barrier, numbers, errors = threading.Barrier(8), [], []
+
+    def desk() -> None:
+        try:
+            barrier.wait()
+            for _ in range(10):
+                with transaction.atomic():
+                    numbers.append(camp_next_book_no(camp_id=camp.pk))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors and sorted(numbers) == [f"RACE-{n:04d}" for n in range(1, 81)]
