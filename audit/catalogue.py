@@ -35,7 +35,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "stock_batch": (),
     "stock_movement": (),
     "user": (),
-    "audit_event": (),
+    "audit_event": PATIENT,  # reading an event about a patient is a read of that patient's record
 }
 STREAMED: tuple[str, ...] = (
     "patient",

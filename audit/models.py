@@ -67,6 +67,10 @@ class AuditEvent(models.Model):
     def payload(self) -> dict[str, Any]:
         return dict(json.loads(self.data))
 
+    def audit_scope(self) -> dict[str, Any]:
+        """An auditor reading this event reads about its patient: the read shows in that patient's trail."""
+        return {"patient_id": self.patient_id} if self.patient_id is not None else {}
+
 
 class AuditSeal(models.Model):
     seq = models.BigIntegerField(primary_key=True)

@@ -176,7 +176,7 @@ class AuditEventAdmin(AuditedReadsAdmin):
         rows = format_html_join(
             "",
             "<tr><th>{}</th><td>{}</td></tr>",
-            ((name.replace("_", " "), _sealed_cell(sealed[name], name, edited)) for name in store.DERIVED),
+            ((name.replace("_", " "), _sealed_cell(sealed[name], name, edited, event)) for name in store.DERIVED),
         )
         verdict = (
             format_html(
@@ -240,8 +240,11 @@ def _disagreements(event: AuditEvent) -> list[tuple[str, Any, Any]]:
         return [("data", event.data, None)]
 
 
-def _sealed_cell(value: Any, name: str, edited: dict[str, Any]) -> Any:
+def _sealed_cell(value: Any, name: str, edited: dict[str, Any], event: AuditEvent) -> Any:
     """The sealed value; under it, in bold, what the edited column says instead (one column: fits a phone)."""
+    label = getattr(event, "patient_label", None)
+    if name == "patient_id" and value is not None and label and name not in edited:
+        return format_html('{} &middot; <a href="{}">{}</a>', value, trail_url(value), label)
     if name not in edited:
         return _shown(value)
     return format_html(

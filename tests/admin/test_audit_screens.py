@@ -184,3 +184,13 @@ def test_the_trail_reads_people_and_camp_times(client_for, settings):
     assert any("Sunita Devi (KP-114)" in line for line in exported)
     assert any(line.endswith(",no_such_user") for line in exported)
     assert all("+05:30" in line.split(",")[1] for line in exported[1:])  # camp time with its UTC offset
+
+
+def test_the_detail_names_the_patient_and_its_reading_shows_in_the_patients_trail(audit):
+    patient = PatientFactory(name="Sunita Devi", book_no="KP-115")
+    touch(patient, 1)
+    event = AuditEvent.objects.filter(patient_id=patient.pk).order_by("-id").first()
+    page = signed_in("auditor").get(f"/admin/audit/auditevent/{event.pk}/change/").content.decode()
+    assert "Sunita Devi (KP-115)" in page
+    read = audit.one("audit_event.viewed")
+    assert read["patient_id"] == patient.pk  # the auditor's read is in that patient's trail too

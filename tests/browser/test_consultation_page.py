@@ -48,6 +48,10 @@ def test_save_and_complete_in_chromium_at_both_widths(browser, live_server):
         assert "Sunita Devi" in header and "52 years" in header and "KP-114" in header
         assert "BP 162/98" in page.inner_text(".vital-flags") and "RBS 240" in page.inner_text(".vital-flags")
         assert page.locator("input.save-and-complete").is_visible()
+        assert page.locator("#prescriptions-group select:visible").count() == 1  # the template row stays hidden
+        for field in ("medicine", "quantity", "days", "time_slots_0", "instructions"):
+            box = page.locator(f"#id_prescriptions-0-{field}").bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width, f"{field} is off the screen at {width}"
         page.screenshot(path=str(ARTIFACTS / f"consultation-page-{name}.png"), full_page=True)
         if name == "desktop":
             page.fill("#id_diagnosis", "hypertension")
