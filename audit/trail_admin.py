@@ -67,7 +67,12 @@ class PatientFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         value = self.value()
-        return [(value, f"patient {value}")] if value else []
+        patient_id = whole_number(value)
+        if patient_id is None:
+            return []
+        named = people.with_patient_labels(AuditEvent.objects.filter(patient_id=patient_id))
+        label = named.values_list("patient_label", flat=True).first() if people.PATIENT_LABEL else None
+        return [(str(value), label or f"patient {patient_id}")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

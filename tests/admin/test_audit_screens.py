@@ -194,3 +194,11 @@ def test_the_detail_names_the_patient_and_its_reading_shows_in_the_patients_trai
     assert "Sunita Devi (KP-115)" in page
     read = audit.one("audit_event.viewed")
     assert read["patient_id"] == patient.pk  # the auditor's read is in that patient's trail too
+
+
+def test_the_patient_filter_names_the_patient():
+    patient = PatientFactory(name="Sunita Devi", book_no="KP-116")
+    touch(patient, 1)
+    page = signed_in("auditor").get(f"/admin/audit/auditevent/?patient={patient.pk}").content.decode()
+    filter_box = page[page.index('id="changelist-filter"') :]
+    assert "Sunita Devi (KP-116)" in filter_box and f"patient {patient.pk}" not in filter_box
