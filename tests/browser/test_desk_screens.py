@@ -42,4 +42,11 @@ def test_the_desk_at_both_widths(browser, live_server):
         assert "Sent to Meena Iyer" in page.inner_text(".sent")
         page.screenshot(path=str(ARTIFACTS / f"desk-token-{label}.png"), full_page=True)
         assert Patient.objects.get(name=name).book_no.startswith("KOT-")
+        page.goto(f"{live_server.url}/admin/")  # the camp day at a glance, its chart within the screen
+        chart = page.locator("svg.camp-chart").bounding_box()
+        assert chart is not None and chart["x"] + chart["width"] <= width
+        assert "hour of the day (camp time)" in page.inner_html("svg.camp-chart")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"the dashboard is {wide} px wide on a {width} px screen"
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{label}.png"), full_page=True)
         context.close()
