@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit import event_types as E
+from audit import turns
 from audit.events import emit
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent, AuditSeal
@@ -35,7 +36,6 @@ __all__ = ["GENESIS", "ChainWatch", "Sealed", "chain_key", "seal_hash", "seal_pe
 # Events are sealed in id order; one whose transaction commits after later ids were sealed
 # is still found while its id is within this many of the last sealed one.
 LATE_COMMIT_WINDOW = 10_000
-LOCK_ID = 0x4D454443  # "MEDC": the PostgreSQL advisory lock one sealer holds at a time
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def seal_pending(batch: int = 5000, watch: ChainWatch | None = None) -> Sealed:
     seals: list[AuditSeal] = []
     forged: list[tuple[int, str]] = []
     with transaction.atomic():
-        if not _lock():
+        if not turns.my_turn(turns.SEALING):
             return Sealed(0, 0, "")  # another process is sealing
         head = AuditSeal.objects.order_by("-seq").first()
         moved = _head_moved(head, watch.checkpoint)
@@ -141,14 +141,6 @@ def accept_head() -> tuple[int, str]:
         message=f"chain head accepted after a restore: seq {seq} {digest[:12]}",
     )
     return seq, digest
-
-
-def _lock() -> bool:
-    if connection.vendor != "postgresql":
-        return True  # SQLite: the transaction holds the database's one write lock (IMMEDIATE)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_ID])
-        return bool(cursor.fetchone()[0])
 
 
 def _checkpoint(head: AuditSeal, count: int) -> None:

@@ -23,12 +23,12 @@ from django.db import connection, transaction
 
 from audit import event_types as E
 from audit import simple_history_adapter as adapter
+from audit import turns
 from audit.diff import build_changes, meaningful_fields
 from audit.events import emit
 from audit.history import AuditedHistory, AuditedModel
 
 REASON = "changed outside the audited path (audit_reconcile)"
-LOCK_ID = 0x4D454452  # "MEDR": one reconciling process at a time (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -93,21 +93,13 @@ def reconcile() -> list[Drift]:
     """Find every drift and write it down; returns what was found (empty: nothing drifted)."""
     found: list[Drift] = []
     with transaction.atomic():
-        if not _lock():
+        if not turns.my_turn(turns.RECONCILING):
             return found  # another process is reconciling
         for model in audited_models():
             for drift in list(find(model)):
                 _record(drift)
                 found.append(drift)
     return found
-
-
-def _lock() -> bool:
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_ID])
-        return bool(cursor.fetchone()[0])
 
 
 def _record(drift: Drift) -> None:

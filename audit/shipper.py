@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import turns
 from audit.formatters import AuditJsonFormatter
 from audit.logbull import LogBullHandler
 from audit.logbull_wire import Exchange, Result
@@ -44,7 +45,6 @@ from audit.models import ShipCursor
 _logger = logging.getLogger(__name__)
 BATCH = 1000
 SEEN_LIMIT = 500_000  # event ids of the file remembered; far more than a sealing interval writes
-LOCK_ID = 0x4D454453  # "MEDS": one process ships to LogBull at a time (PostgreSQL)
 # The file hears of an event on commit, moments before a seal can exist; the file shipper
 # leaves seals younger than this alone, so a write on commit is not raced into a repeat.
 SETTLE = timedelta(seconds=2)
@@ -81,7 +81,7 @@ class LogBullShipper:
         sent = 0
         while not self.exchange.waiting():
             with transaction.atomic():
-                if not _lock():
+                if not turns.my_turn(turns.SHIPPING):
                     return sent
                 cursor, _ = ShipCursor.objects.get_or_create(sink="logbull")
                 rows = sealed_after(cursor.seq)
@@ -94,14 +94,6 @@ class LogBullShipper:
                 cursor.save(update_fields=["seq", "shipped_at"])
                 sent += len(rows)
         return sent
-
-
-def _lock() -> bool:
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_ID])
-        return bool(cursor.fetchone()[0])
 
 
 # --- the JSONL file ---------------------------------------------------------------------------
