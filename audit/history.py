@@ -174,7 +174,7 @@ def change_event(
     if kind == Kind.UPDATED:
         loaded = instance.audit_loaded
         if loaded is None:
-            loaded = _values_of(prev) if prev is not None else {}
+            loaded = history_values(prev) if prev is not None else {}
         changes = build_changes(loaded, current, fields=names, ignore=instance.audit_ignore)
         if not changes and not change.details:
             instance.audit_loaded = current
@@ -199,7 +199,8 @@ def change_event(
     )
 
 
-def _values_of(history_row: Any) -> dict[str, Any]:
+def history_values(history_row: Any) -> dict[str, Any]:
+    """The record's values as a history row holds them, by field name (the \"old\" side of a diff)."""
     return {f.name: getattr(history_row, f.attname) for f in history_row.instance_type._meta.concrete_fields}
 
 

@@ -26,7 +26,7 @@ from audit import simple_history_adapter as adapter
 from audit import turns
 from audit.diff import build_changes, meaningful_fields
 from audit.events import emit
-from audit.history import AuditedHistory, AuditedModel
+from audit.history import AuditedHistory, AuditedModel, history_values
 
 REASON = "changed outside the audited path (audit_reconcile)"
 
@@ -122,7 +122,7 @@ def _record(drift: Drift) -> None:
 def _emit(drift: Drift, instance: AuditedModel, last: Any) -> None:
     names = instance.audit_fields
     current = instance.audit_values()
-    old = {f.name: getattr(last, f.attname) for f in instance._meta.concrete_fields} if last is not None else {}
+    old = history_values(last) if last is not None else {}
     changes = fields = None
     if drift.kind == "changed":
         changes = build_changes(old, current, fields=names, ignore=instance.audit_ignore)

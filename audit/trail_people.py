@@ -28,7 +28,9 @@ def register_patient_label(expression: Callable[[], Subquery]) -> None:
 
 def with_patient_labels(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The events with `patient_label` ("Sunita Devi (KP-114)") where an app says how to read one."""
-    return queryset.annotate(patient_label=PATIENT_LABEL[0]()) if PATIENT_LABEL else queryset
+    if not PATIENT_LABEL or "patient_label" in queryset.query.annotations:  # the admin's queryset has it
+        return queryset
+    return queryset.annotate(patient_label=PATIENT_LABEL[0]())
 
 
 def attempted_username(name: str, outcome: str, data: str) -> str:

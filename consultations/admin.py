@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.db.models import ForeignKey, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -27,6 +26,7 @@ from audit.event_types import EVENTS
 from audit.refusals import log_domain_refusal
 from consultations import admin_pages, admin_visits, patient_panel
 from consultations.admin_prescriptions import PrescriptionEditInline, save_prescription_rows
+from consultations.camp_day import minutes_since
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.selectors import queue_entries
 from consultations.services.consultation import (
@@ -162,7 +162,7 @@ class QueueEntryAdmin(ServiceAdmin):
     def waited(self, entry: QueueEntry) -> str:
         if entry.status not in QueueEntry.OPEN or entry.queued_at is None:
             return "-"
-        return f"{int((timezone.now() - entry.queued_at).total_seconds() // 60)} min"
+        return f"{minutes_since(entry.queued_at)} min"
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = form.cleaned_data

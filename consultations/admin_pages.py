@@ -36,7 +36,7 @@ from audit.refusals import log_domain_refusal
 from camps.services import camp_next_book_no
 from consultations import camp_day
 from consultations.models import Consultation, QueueEntry
-from consultations.selectors import doctor_queue
+from consultations.selectors import doctor_queue, left_to_hand_over
 from consultations.services import consultation as consultations
 from consultations.services import pickup, queue
 from core.errors import DomainError
@@ -129,8 +129,7 @@ def next_for_pickup(after: Visit) -> Visit | None:
 
 def _close(request: HttpRequest, visit: Visit) -> HttpResponse:
     """A visit with nothing left to hand over is closed here: completed, audited like any visit move."""
-    lines = camp_day.pickup_page(visit)
-    if any(line["status"] == "active" and line["remaining"] for line in lines):
+    if left_to_hand_over(visit):  # one query: no stock lookups to decide this
         messages.error(request, "Not done: there are medicines left to hand over; dispense them first.")
         return HttpResponseRedirect(request.path)
     try:

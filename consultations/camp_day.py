@@ -56,13 +56,16 @@ def doctor_queues(camp: MedicalCamp) -> list[dict[str, Any]]:
         )
         .order_by("doctor__username")
     )
-    now = timezone.now()
     out = []
     for row in rows:
         name = f"{row['doctor__first_name']} {row['doctor__last_name']}".strip() or row["doctor__username"]
-        wait = now - row["oldest"] if row["oldest"] else None
-        out.append({**row, "name": name, "longest_wait_minutes": int(wait.total_seconds() // 60) if wait else None})
+        out.append({**row, "name": name, "longest_wait_minutes": minutes_since(row["oldest"])})
     return out
+
+
+def minutes_since(moment: dt.datetime | None) -> int | None:
+    """Whole minutes from `moment` to now (how long someone has waited); None for no moment."""
+    return None if moment is None else int((timezone.now() - moment).total_seconds() // 60)
 
 
 def per_hour(camp: MedicalCamp) -> list[tuple[dt.datetime, int, int]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from consultations.camp_day import minutes_since
 from consultations.models import Consultation, Prescription
 from patients.flags import flagged
 from patients.models import Visit, Vitals
@@ -24,7 +25,7 @@ def header(consultation: Consultation) -> SafeString:
     visit = consultation.visit
     patient = visit.patient
     since = visit.queued_at or visit.registered_at
-    waited = int((timezone.now() - since).total_seconds() // 60) if since else 0
+    waited = minutes_since(since) or 0
     return format_html(
         '<div class="patient-header"><strong>{}</strong>, {} years, {} &middot; book {} &middot; {}'
         "<br>Token {} at {} ({}) &middot; waiting since {} ({} min)</div>",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 
 from accounts.models import User
 from consultations.models import Consultation, Prescription, QueueEntry
@@ -127,3 +127,9 @@ def _pickup_line(p: Prescription, available: int) -> dict[str, Any]:
         "stock_available": available,
         "enough_stock": available >= p.remaining,
     }
+
+
+def left_to_hand_over(visit: Visit) -> bool:
+    """Whether any active prescription of the visit still has a quantity to hand over (one query)."""
+    active = Prescription.objects.filter(consultation__visit=visit, status=Prescription.Status.ACTIVE)
+    return active.filter(quantity__gt=F("quantity_dispensed")).exists()

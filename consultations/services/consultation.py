@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 
 from accounts.models import User
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
 from audit import event_types as E
 from audit.events import actor_name
 from audit.history import audited_save
-from consultations.models import Consultation, Prescription, QueueEntry
+from consultations.models import Consultation, QueueEntry
+from consultations.selectors import left_to_hand_over
 from consultations.services.queue import entry_change, lock_entry, move_entry, queue_update, visit_follow_queue
 from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
@@ -132,10 +132,7 @@ def consultation_complete(*, by: User | None, consultation_id: int) -> tuple[Con
             raise Conflict("This consultation has no queue entry to complete.", code=ErrorCode.INVALID_TRANSITION)
     queue_update(by=by, entry_id=consultation.queue_entry_id, status=EntryStatus.COMPLETED)
     visit = lock_visit(consultation.visit_id)
-    to_hand_over = Prescription.objects.filter(
-        consultation__visit=visit, status=Prescription.Status.ACTIVE, quantity__gt=F("quantity_dispensed")
-    ).exists()
-    if visit.status != Visit.Status.CONSULTED or to_hand_over:
+    if visit.status != Visit.Status.CONSULTED or left_to_hand_over(visit):
         return consultation, False
     visit_move(by=by, visit=visit, to=Visit.Status.COMPLETED, reason="nothing to dispense")
     return consultation, True
