@@ -47,7 +47,7 @@ def _rendered(response: HttpResponse) -> dict[str, Any] | None:
 def masked_query(query: str, search_fields: Any) -> str:
     """A search term as logged: masked when it may be a sensitive value (a phone number)."""
     sensitive = set(sensitive_fields())
-    searches_sensitive = any(str(f).lstrip("^=@").split("__")[-1] in sensitive for f in search_fields)
+    searches_sensitive = any(set(str(f).lstrip("^=@").split("__")) & sensitive for f in search_fields)
     digits = sum(ch.isdigit() for ch in query)
     return str(mask(query)) if searches_sensitive and digits >= 5 else query
 

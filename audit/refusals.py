@@ -27,8 +27,13 @@ def log_refusal(
     fields: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
     status: int | None = None,
+    scope: Mapping[str, int] | None = None,
 ) -> None:
-    """Log a refused action. `record` (loaded) names the target; else `target` as `{type, id}`."""
+    """Log a refused action. `record` (loaded) names the target; else `target` as `{type, id}`.
+
+    `scope` is what the request named besides the target (the camp a registration asked for):
+    a refusal is found on the trail of every patient, visit and camp it concerns.
+    """
     details: dict[str, Any] = {} if status is None else {"status": status}
     if fields:
         details["fields"] = dict(fields)
@@ -39,7 +44,7 @@ def log_refusal(
         outcome="failure",
         reason=str(code),
         target=target_of(record) if named else target,
-        scope=scope_of(record) if named else None,
+        scope={**(scope or {}), **(scope_of(record) if named else {})} or None,
         details=details or None,
         source=source,
         message=f"{attempted.words} refused ({code}): {detail}",
@@ -50,7 +55,14 @@ def _loaded(record: Any) -> Any:
     return None if record is None or isinstance(record, Mapping) else record
 
 
-def log_domain_refusal(exc: DomainError, attempted: EventType, *, source: str, record: Any = None) -> None:
+def log_domain_refusal(
+    exc: DomainError,
+    attempted: EventType,
+    *,
+    source: str,
+    record: Any = None,
+    scope: Mapping[str, int] | None = None,
+) -> None:
     """Log a service's refusal: its code, sentence, fields and extras, and the record it concerns.
 
     `record` is what the door has of the record when the service did not name it: a loaded
@@ -65,4 +77,5 @@ def log_domain_refusal(exc: DomainError, attempted: EventType, *, source: str, r
         target=record if isinstance(record, Mapping) else None,
         fields=exc.fields,
         extra=exc.extra,
+        scope=scope,
     )

@@ -17,7 +17,7 @@ from camps.models import MedicalCamp
 class CampAdmin(ServiceAdmin):
     list_display = ("name", "date", "location", "status", "expected_patients", "attended_patients")
     list_filter = ("status", "date")
-    search_fields = ("name", "location")
+    search_fields = ("name__folds", "location__folds")
     fields = ("name", "date", "location", "book_prefix", "expected_patients", "attended_patients", "status")
     date_hierarchy = "date"
 

@@ -7,6 +7,7 @@ needs the audit stream: every refusal is recorded as an event with outcome "fail
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +22,7 @@ from audit.events import build_event, record_event, write
 from audit.refusals import log_refusal
 from core.error_codes import ErrorCode
 from core.errors import NotFound, error_body
+from core.params import whole_number
 from core.serializers import MAX_ID
 
 _VERBS: dict[str, str] = {
@@ -76,7 +78,24 @@ def _audit_refusal(
         target=record if isinstance(record, dict) else None,
         fields=body.get("fields"),
         status=status_code,
+        scope=_named_in_body(request),
     )
+
+
+_SCOPE_KEYS = {"patient": "patient_id", "visit": "visit_id", "camp": "camp_id"}
+
+
+def _named_in_body(request: Any) -> dict[str, int]:
+    """The patient, visit and camp ids the request's body names (a registration's camp).
+
+    Only a body the view already parsed is read (DRF keeps it in `_full_data`): a refusal
+    before parsing (401, 403, 415) must not parse an unauthenticated caller's body.
+    """
+    data = getattr(request, "_full_data", None)
+    if not isinstance(data, Mapping):
+        return {}
+    named = {key: whole_number(str(data.get(field)), 1) for field, key in _SCOPE_KEYS.items()}
+    return {key: value for key, value in named.items() if value is not None}
 
 
 def _named_record(view: Any, pk: int) -> Any:

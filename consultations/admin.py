@@ -75,7 +75,7 @@ class DoctorFilter(admin.SimpleListFilter):
 class QueueEntryAdmin(ServiceAdmin):
     list_display = ("token", "patient", "vitals", "waited", "priority", "doctor", "status", "next_step")
     list_filter = (MyQueueFilter, "status", "priority", DoctorFilter, "visit__camp")
-    search_fields = ("visit__patient__book_no", "visit__patient__name")
+    search_fields = ("visit__patient__book_no", "visit__patient__name__folds")
     raw_id_fields = ("visit",)
     list_select_related = ("visit__patient", "doctor")
 
@@ -190,7 +190,7 @@ def _counsellor_only(user: Any) -> bool:
 class ConsultationAdmin(ServiceAdmin):
     list_display = ("id", "visit", "doctor", "counselling_status", "created_at")
     list_filter = ("doctor", "counselling_status", "visit__camp")
-    search_fields = ("visit__patient__book_no", "visit__patient__name")
+    search_fields = ("visit__patient__book_no", "visit__patient__name__folds")
     raw_id_fields = ("queue_entry",)
     list_select_related = ("visit", "doctor")
     inlines = (PrescriptionEditInline,)  # replaced and withdrawn ones: the visit's page and History

@@ -202,7 +202,7 @@ FOUND_AT_MOST = 20
 def _find(request: HttpRequest, term: str) -> list[Patient]:
     """One box: a book number, part of a name (any script, any case), a phone number or an area."""
     digits = "".join(ch for ch in term if ch.isdigit())
-    wanted = Q(book_no=patients.normalize_book_no(term)) | Q(name__icontains=term) | Q(area__icontains=term)
+    wanted = Q(book_no=patients.normalize_book_no(term)) | Q(name__folds=term) | Q(area__folds=term)
     if len(digits) >= 4:
         wanted |= Q(phone__contains=digits)
     found = list(Patient.objects.filter(wanted).order_by("name", "id")[:FOUND_AT_MOST])
@@ -260,7 +260,8 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
             errors["doctor"] = ["Choose a doctor from the list."]
             return None
         # Logged once, with the patient it concerns; shown once, next to its field when it names one.
-        log_domain_refusal(exc, E.EVENTS.attempt("visit", Kind.CREATE), source="admin", record=found)
+        attempted = E.EVENTS.attempt("visit", Kind.CREATE)
+        log_domain_refusal(exc, attempted, source="admin", record=found, scope={"camp_id": camp_id})
         for field, messages_ in (exc.fields or {"page": [str(exc.detail)]}).items():
             errors[field if field in DESK_FIELDS else "page"] = [str(m) for m in messages_]
         return None

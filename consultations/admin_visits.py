@@ -55,7 +55,7 @@ class PickupFilter(admin.SimpleListFilter):
 class VisitAdmin(PatientTrailLink, ServiceAdmin):
     list_display = ("token_number", "patient", "camp", "status", "counselling", "registered_at", "pickup")
     list_filter = (PickupFilter, "camp", "status", "counselling")
-    search_fields = ("patient__book_no", "patient__name", "patient__phone")
+    search_fields = ("patient__book_no", "patient__name__folds", "patient__phone")
     raw_id_fields = ("patient",)
     list_select_related = ("patient", "camp")
     inlines = (VitalsInline, QueueEntryInline, ConsultationInline)

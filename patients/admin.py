@@ -26,7 +26,7 @@ class VisitInline(ReadOnlyInline):
 class PatientAdmin(PatientTrailLink, ServiceAdmin):
     list_display = ("book_no", "name", "age_years", "sex", "area", "phone")
     list_filter = ("sex",)
-    search_fields = ("book_no", "name", "phone", "area")
+    search_fields = ("book_no", "name__folds", "phone", "area__folds")
     fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address")
     inlines = (VisitInline,)
 
@@ -44,7 +44,7 @@ class PatientAdmin(PatientTrailLink, ServiceAdmin):
 class VitalsAdmin(ServiceAdmin):
     list_display = ("visit", "bp_systolic", "bp_diastolic", "pulse", "rbs", "recorded_by", "recorded_at")
     list_filter = ("visit__camp",)
-    search_fields = ("visit__patient__book_no", "visit__patient__name")
+    search_fields = ("visit__patient__book_no", "visit__patient__name__folds")
     raw_id_fields = ("visit",)
     list_select_related = ("visit__patient", "visit__camp", "recorded_by")
     fields = ("visit", *Vitals.MEASURES)

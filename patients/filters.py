@@ -14,8 +14,8 @@ class PatientFilter(django_filters.FilterSet):
 
     search = django_filters.CharFilter(method="filter_search", max_length=200)
     book_no = django_filters.CharFilter(method="filter_book_no", max_length=32)
-    name = django_filters.CharFilter(lookup_expr="icontains", max_length=200)
-    area = django_filters.CharFilter(lookup_expr="icontains", max_length=120)
+    name = django_filters.CharFilter(lookup_expr="folds", max_length=200)
+    area = django_filters.CharFilter(lookup_expr="folds", max_length=120)
     phone = django_filters.CharFilter(method="filter_phone", max_length=20)
 
     class Meta:
@@ -23,7 +23,7 @@ class PatientFilter(django_filters.FilterSet):
         fields = ["search", "book_no", "name", "area", "phone"]
 
     def filter_search(self, queryset: QuerySet[Patient], name: str, value: str) -> QuerySet[Patient]:
-        return queryset.filter(Q(name__icontains=value) | Q(book_no=normalize_book_no(value)))
+        return queryset.filter(Q(name__folds=value) | Q(book_no=normalize_book_no(value)))
 
     def filter_book_no(self, queryset: QuerySet[Patient], name: str, value: str) -> QuerySet[Patient]:
         return queryset.filter(book_no=normalize_book_no(value))

@@ -12,7 +12,7 @@ class MedicineFilter(django_filters.FilterSet):
     which PostgreSQL refuses in text) and a bad value is a 400."""
 
     search = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", max_length=120, label="part of a medicine's name"
+        field_name="name", lookup_expr="folds", max_length=120, label="part of a medicine's name"
     )
 
     class Meta:

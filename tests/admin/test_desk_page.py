@@ -42,6 +42,29 @@ def test_one_box_finds_by_book_number_name_phone_or_area(volunteer, camp, audit)
     assert "8012345" not in str(searches)  # a phone number is masked in the trail
 
 
+# The same names in Telugu, Devanagari (with a nukta letter typed as one code point, U+0958,
+# which NFC spells as two) and non-ASCII Latin: SQLite's LIKE alone folds only ASCII.
+SCRIPTS = [
+    ("సునీత దేవి", "దేవి"),
+    ("\u0915\u093c\u092e\u0932\u093e \u0926\u0947\u0935\u0940", "\u0958\u092e\u0932\u093e"),
+    ("Élodie Ñúñez", "élodie ñ"),
+    ("ANNA ÖZTÜRK", "öztürk"),
+]
+
+
+@pytest.mark.parametrize(("name", "typed"), SCRIPTS)
+def test_names_are_found_in_any_script_and_case(volunteer, camp, client_for, name, typed):
+    PatientFactory(name=name)
+    PatientFactory(name="Ramu Goud")
+    page = volunteer.get(DESK, {"q": typed}).content.decode()
+    assert name in page and "Ramu Goud" not in page
+    api = client_for(UserFactory(roles=["volunteer"]))
+    found = api.get("/api/v1/patients/", {"search": typed}).json()["results"]
+    assert [p["name"] for p in found] == [name]
+    admin_list = volunteer.get("/admin/patients/patient/", {"q": typed}).content.decode()
+    assert name in admin_list and "Ramu Goud" not in admin_list
+
+
 def test_someone_already_registered_today_is_told_their_token(volunteer, camp):
     visit = VisitFactory(camp=camp, patient__book_no="KP-7", patient__name="Asha", status="queued")
     page = post(volunteer, {"book_no": "KP-7"})  # no vitals typed: no vitals errors either
@@ -56,6 +79,7 @@ def test_a_refusal_shows_once_next_to_its_field_and_names_the_patient_in_the_tra
     assert not Visit.objects.filter(patient=patient).exists()  # nothing half-written
     refused = audit.one("visit.create")
     assert refused["outcome"] == "failure" and refused["patient_id"] == patient.pk
+    assert refused["camp_id"] == camp.pk  # the camp it asked for: on that camp's trail too
 
 
 def test_success_names_the_doctor_the_priority_and_how_many_wait_ahead(volunteer, camp):

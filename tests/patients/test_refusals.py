@@ -6,7 +6,7 @@ import pytest
 
 from camps.models import MedicalCamp
 from patients.models import Patient, Visit, Vitals
-from tests.factories import CampFactory, PatientFactory, VisitFactory, VitalsFactory
+from tests.factories import CampFactory, PatientFactory, UserFactory, VisitFactory, VitalsFactory
 
 GOOD = {"bp_systolic": 130, "bp_diastolic": 85, "pulse": 72, "rbs": 110, "weight_kg": "60", "height_cm": "160"}
 
@@ -96,6 +96,17 @@ def test_a_closed_camp_takes_no_registrations(vol, audit):
     patient = PatientFactory()
     response = vol.post(f"/api/v1/patients/{patient.pk}/visits/", {"camp": camp.pk}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "camp_closed")
+    refused = assert_failure(audit, "visit.create", "camp_closed")
+    assert (refused["patient_id"], refused["camp_id"]) == (patient.pk, camp.pk)  # what the request named
+
+
+def test_a_refusal_before_the_body_is_read_takes_nothing_from_it(client_for, audit):
+    camp, patient = CampFactory(), PatientFactory()
+    pharmacist = client_for(UserFactory(roles=["pharmacist"]))
+    response = pharmacist.post(f"/api/v1/patients/{patient.pk}/visits/", {"camp": camp.pk}, format="json")
+    assert response.status_code == 403
+    refused = assert_failure(audit, "visit.create", "permission_denied")
+    assert refused["patient_id"] == patient.pk and "camp_id" not in refused
 
 
 @pytest.mark.parametrize("spelling", ["MC-7", "mc-7", "  mc-7 ", "Mc-7"])
