@@ -7,10 +7,20 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from consultations.models import Prescription
+from patients.models import Visit
 from pharmacy.models import StockBatch
 from tests.browser.conftest import ARTIFACTS, admin_login
-from tests.factories import PASSWORD, CampFactory, MedicineFactory, StockBatchFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CampFactory,
+    ConsultationFactory,
+    MedicineFactory,
+    StockBatchFactory,
+    UserFactory,
+    VisitFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +51,14 @@ def register_at_desk(page, live_server, book_no: str, priority: str, doctor) -> 
     return page.inner_text("h2.token")
 
 
+def trail(**scope) -> list[tuple[str, str, str]]:
+    """The stored events of one visit or patient: (event, outcome, who), in order, reads left out."""
+    rows = AuditEvent.objects.filter(**scope).exclude(action="read").order_by("id")
+    return list(rows.values_list("event", "outcome", "actor_username"))
+
+
 def test_one_patient_through_admin_in_chromium(browser, live_server):
-    CampFactory(status="active", name="Kothur camp")
+    camp = CampFactory(status="active", name="Kothur camp")
     a, b, c = MedicineFactory(), MedicineFactory(), MedicineFactory()
     today = timezone.localdate()
     early = StockBatchFactory(medicine=a, expiry_date=today + dt.timedelta(days=15), quantity_received=10)
@@ -59,6 +75,10 @@ def test_one_patient_through_admin_in_chromium(browser, live_server):
     token = register_at_desk(desk, live_server, "WALK-1", "urgent", doctor)
     assert token.startswith("Token ")
     shot(desk, "1-desk-token")
+    desk.goto(f"{live_server.url}/admin/patients/visit/desk/")
+    desk.fill("#id_q", "patient walk-0")
+    desk.press("#id_q", "Enter")
+    assert "Patient WALK-0" in desk.wait_for_selector("#desk-found").inner_text()
 
     clinic = browser.new_page(viewport={"width": 1280, "height": 900})
     admin_login(clinic, live_server, "dr_walk", PASSWORD)
@@ -95,6 +115,12 @@ def test_one_patient_through_admin_in_chromium(browser, live_server):
     clinic.wait_for_selector(".messagelist .success")
     assert "the patient goes to the pharmacy" in clinic.inner_text(".messagelist")
     assert Prescription.objects.get(medicine=c, status="active").consultation.advice == "salt less food; walk daily"
+    clinic.goto(f"{live_server.url}/admin/consultations/queueentry/")
+    clinic.locator("#result_list tbody tr").filter(has_text="Patient WALK-0").locator("button.start").click()
+    clinic.wait_for_selector("#consultation_form")
+    clinic.fill("#id_diagnosis", "common cold")  # nothing prescribed
+    clinic.click("input.save-and-complete")
+    assert "nothing to dispense" in clinic.wait_for_selector(".messagelist .success").inner_text()
 
     pharmacy = browser.new_page(viewport={"width": 1280, "height": 900})
     admin_login(pharmacy, live_server, "ph_walk", PASSWORD)
@@ -129,3 +155,46 @@ def test_one_patient_through_admin_in_chromium(browser, live_server):
     shot(desk, "7-dashboard")
     for page in (desk, clinic, pharmacy):
         page.close()
+    assert_the_trail_tells_the_day(camp)
+
+
+def assert_the_trail_tells_the_day(camp) -> None:
+    """Each step of the walk is in the store: the desk's search, both completions, the pickup."""
+    searched = AuditEvent.objects.filter(event="patient.searched", source="admin", actor_username="vol_walk")
+    assert searched.count() == 1 and '"door":"desk"' in searched.get().data.replace(" ", "")
+    urgent = Visit.objects.get(camp=camp, patient__book_no="WALK-1")
+    walk = [event for event, outcome, who in trail(visit_id=urgent.pk) if outcome == "success"]
+    assert walk[:4] == ["visit.registered", "vitals.recorded", "visit.status_changed", "queue.assigned"], walk
+    assert walk[4:8] == ["visit.status_changed", "queue.status_changed", "consultation.opened", "visit.status_changed"]
+    # Save and complete: the advice typed last is saved, then the queue entry and the visit move on.
+    assert walk[-6:] == [
+        "prescription.created",
+        "consultation.updated",
+        "queue.status_changed",
+        "visit.status_changed",
+        "prescription.dispensed",
+        "visit.picked_up",
+    ], walk
+    refused = [who for event, outcome, who in trail(visit_id=urgent.pk) if outcome == "failure"]
+    assert refused == ["ph_walk"]  # the dispense stock refused
+    plain = Visit.objects.get(camp=camp, patient__book_no="WALK-0")
+    assert plain.status == "completed"
+    moved = AuditEvent.objects.filter(visit_id=plain.pk, event="visit.status_changed").order_by("id").last()
+    assert moved is not None and moved.actor_username == "dr_walk" and "nothing to dispense" in moved.data
+
+
+def test_a_pharmacist_closes_a_visit_with_nothing_prescribed(browser, live_server):
+    """A visit that reached the pharmacy with nothing on it is closed there, and the trail says who did it."""
+    UserFactory(username="ph_close", roles=["pharmacist"])
+    visit = VisitFactory(patient__name="Nothing Prescribed", status=Visit.Status.CONSULTED)
+    ConsultationFactory(queue_entry__visit=visit, queue_entry__status="completed")
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    admin_login(page, live_server, "ph_close", PASSWORD)
+    page.goto(f"{live_server.url}/admin/patients/visit/{visit.pk}/pickup/")
+    assert "Nothing to dispense" in page.inner_text(".pickup-done")
+    shot(page, "8-close-nothing-prescribed-phone")
+    page.click("#close-visit")
+    page.wait_for_selector(".messagelist .success")
+    assert Visit.objects.get(pk=visit.pk).status == "completed"
+    assert trail(visit_id=visit.pk)[-1] == ("visit.status_changed", "success", "ph_close")
+    page.close()

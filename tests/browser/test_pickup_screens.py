@@ -51,6 +51,10 @@ def test_the_pickup_list_and_page_at_both_widths(browser, live_server):
         assert page.locator("#result_list tbody tr").first.inner_text().count("Lakshmi") == 1  # waited longest
         page.screenshot(path=str(ARTIFACTS / f"pickup-list-{label}.png"), full_page=True)
         page.goto(f"{live_server.url}/admin/patients/visit/{first.pk}/pickup/")
+        widest = page.evaluate("document.documentElement.scrollWidth")
+        assert widest <= width, f"the pickup page scrolls sideways at {width} px ({widest} px wide)"
+        hand_over = page.locator("#pickup-lines input.vIntegerField").first.bounding_box()
+        assert hand_over is not None and hand_over["x"] + hand_over["width"] <= width
         dispense = page.locator("#dispense")
         assert dispense.is_visible()
         box = dispense.bounding_box()
