@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import text
+        from core import stats, text
 
         text.install()
+        stats.install()

@@ -1,0 +1,102 @@
+"""What a report covers: one camp, or the camps of a date range (optionally at a location).
+
+Every input is checked here, once, for the API and the admin page alike: an unknown camp is
+404, a junk date, a range ending before it starts, a range of more than five years or a junk
+location is 400, each in the error shape with the field named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from camps.models import MedicalCamp
+from core.error_codes import ErrorCode
+from core.errors import DomainError
+from core.params import whole_number
+
+MAX_YEARS = 5
+MAX_LOCATION = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One camp (`camp` set) or a range; `start`/`end` bound the stock period in camp time."""
+
+    camp: MedicalCamp | None
+    first: dt.date
+    last: dt.date
+    location: str = ""
+
+    @property
+    def start(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.first, dt.time.min))
+
+    @property
+    def end(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time.min))
+
+    def camps(self) -> QuerySet[MedicalCamp]:
+        if self.camp is not None:
+            return MedicalCamp.objects.filter(pk=self.camp.pk)
+        found = MedicalCamp.objects.filter(date__gte=self.first, date__lte=self.last)
+        return found.filter(location__folds=self.location) if self.location else found
+
+    def described(self) -> dict[str, Any]:
+        """What the report covers, as its audit event and its header say it (no patient in it)."""
+        if self.camp is not None:
+            return {"camp_id": self.camp.pk, "camp": self.camp.name, "date": self.first.isoformat()}
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "location": self.location or None}
+
+    def title(self) -> str:
+        if self.camp is not None:
+            camp = self.camp
+            return f"{camp.name}, {camp.location}, {camp.date:%d %b %Y}"
+        where = f" at {self.location}" if self.location else ""
+        return f"Camps from {self.first:%d %b %Y} to {self.last:%d %b %Y}{where}"
+
+
+def _refused(field: str, sentence: str) -> DomainError:
+    return DomainError(sentence, code=ErrorCode.INVALID, fields={field: [sentence]})
+
+
+def of_camp(camp_id: Any) -> Scope:
+    """The report of one camp; 404 when there is no such camp."""
+    pk = whole_number(str(camp_id), 1)
+    camp = MedicalCamp.objects.filter(pk=pk).first() if pk is not None else None
+    if camp is None:
+        raise DomainError("There is no such camp.", code=ErrorCode.NOT_FOUND)
+    return Scope(camp=camp, first=camp.date, last=camp.date)
+
+
+def _date(params: Any, name: str) -> dt.date:
+    raw = params.get(name)
+    if not raw:
+        raise _refused(name, f"Give the {name} date as YYYY-MM-DD.")
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _refused(name, f"{name} must be a date written YYYY-MM-DD, like 2026-12-02.") from None
+
+
+def of_range(params: Any) -> Scope:
+    """The report of a range `from`..`to` (both days included), at most five years, and a location."""
+    first, last = _date(params, "from"), _date(params, "to")
+    if last < first:
+        raise _refused("to", "The range ends before it starts: 'to' must be on or after 'from'.")
+    try:
+        limit = first.replace(year=first.year + MAX_YEARS)
+    except ValueError:  # 29 February
+        limit = first.replace(year=first.year + MAX_YEARS, day=28)
+    if last >= limit:
+        raise _refused("to", f"A report covers at most {MAX_YEARS} years; ask for a shorter range.")
+    location = (params.get("location") or "").strip()
+    if len(location) > MAX_LOCATION or not location.isprintable():
+        raise _refused("location", f"A location is at most {MAX_LOCATION} printable characters.")
+    return Scope(camp=None, first=first, last=last, location=location)

@@ -1,0 +1,287 @@
+"""Every table of a report, computed in the database from the records (never from the audit log).
+
+Ten queries whatever the number of camps and visits (tests/reports/test_queries.py counts them
+at two sizes): the camps; the visits grouped by camp (attendance, new and returning, screening);
+the visits by age band and sex; the diagnoses; the prescriptions by medicine and by camp; the
+stock movements by medicine; the flow times; the doctors, each and all. Percentiles are the database's
+(core.stats). Thresholds are patients.flags', the same as the consultation page's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Lower, Trim
+
+from consultations.models import Consultation, Prescription, QueueEntry
+from consultations.reports.scope import Scope
+from core.stats import Minutes, Percentile
+from core.text import fold
+from patients.flags import SCREENING
+from patients.models import Patient, Visit
+from pharmacy.models import StockMovement
+
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-4", 0, 4),
+    ("5-14", 5, 14),
+    ("15-29", 15, 29),
+    ("30-44", 30, 44),
+    ("45-59", 45, 59),
+    ("60+", 60, None),
+)
+UNKNOWN_AGE = "unknown"
+SEXES = tuple(Patient.Sex)
+# A diagnosis field may list several conditions: "hypertension, type 2 diabetes" counts each.
+DIAGNOSIS_SEPARATORS = re.compile(r"[,;\n]+")
+STAGES = (
+    ("Registration to vitals", "vitals_at"),
+    ("Registration to the consultation's start", "consultation_started_at"),
+    ("Registration to pickup", "dispensed_at"),
+)
+
+
+@dataclass
+class Table:
+    """One section: a title, its columns, its rows and a totals row (numbers as numbers)."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    totals: list[Any] | None = None
+    note: str = ""
+    numeric_from: int = field(default=1, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "columns": self.columns,
+            "rows": self.rows,
+            "totals": self.totals,
+            "note": self.note,
+        }
+
+
+def _totals(rows: Sequence[Sequence[Any]], numeric_from: int, label: str = "Total") -> list[Any]:
+    """A totals row: `label`, blanks up to `numeric_from`, then each column's sum (None if none)."""
+    width = len(rows[0]) if rows else numeric_from
+    sums: list[Any] = [label, *([""] * (numeric_from - 1))]
+    for column in range(numeric_from, width):
+        values = [row[column] for row in rows if isinstance(row[column], int | float)]
+        sums.append(sum(values) if values else None)
+    return sums
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def build(scope: Scope) -> list[Table]:
+    """All tables of the report of `scope`, in the order a reader meets them."""
+    camps = list(scope.camps().order_by("date", "id"))
+    camp_ids = scope.camps().values("pk")
+    visits = Visit.objects.filter(camp__in=camp_ids)
+    per_camp = _per_camp(visits)
+    tables = [
+        _attendance(camps, per_camp),
+        _age_sex(visits),
+        _new_returning(per_camp),
+        _screening(camps, per_camp),
+        _diagnoses(Consultation.objects.filter(visit__camp__in=camp_ids)),
+    ]
+    prescriptions = Prescription.objects.filter(consultation__visit__camp__in=camp_ids)
+    tables += [_medicines(prescriptions, scope), _medicines_by_camp(camps, prescriptions)]
+    tables += _flow(visits, QueueEntry.objects.filter(visit__camp__in=camp_ids))
+    return tables
+
+
+def _per_camp(visits: QuerySet[Visit]) -> dict[int, dict[str, Any]]:
+    earlier = Visit.objects.filter(patient_id=OuterRef("patient_id"), camp__date__lt=OuterRef("camp__date"))
+    grouped = visits.values("camp_id").annotate(
+        registered=Count("id"),
+        seen=Count("id", filter=Q(consultation_started_at__isnull=False)),
+        dispensed=Count("id", filter=Q(dispensed_at__isnull=False)),
+        completed=Count("id", filter=Q(status=Visit.Status.COMPLETED)),
+        cancelled=Count("id", filter=Q(status=Visit.Status.CANCELLED)),
+        returning=Count("id", filter=Q(Exists(earlier))),
+        screened=Count("vitals"),
+        **{f"flag_{flag.name}": Count("id", filter=flag.where("vitals__")) for flag in SCREENING},
+    )
+    return {row["camp_id"]: row for row in grouped.order_by()}
+
+
+def _camp_cells(camp: Any) -> list[Any]:
+    return [camp.name, camp.date.isoformat(), camp.location]
+
+
+def _attendance(camps: list[Any], per_camp: dict[int, dict[str, Any]]) -> Table:
+    keys = ("registered", "seen", "dispensed", "completed", "cancelled")
+    rows = []
+    for camp in camps:
+        counts = per_camp.get(camp.pk, {})
+        rows.append(
+            [
+                *_camp_cells(camp),
+                camp.expected_patients,
+                *(counts.get(k, 0) for k in keys),
+                camp.attended_patients,
+            ]
+        )
+    columns = ["Camp", "Date", "Location", "Expected", "Registered", "Seen by a doctor", "Dispensed"]
+    columns += ["Completed", "Cancelled", "Headcount recorded"]
+    return Table("attendance", "Attendance", columns, rows, _totals(rows, 3), numeric_from=3)
+
+
+def _age_sex(visits: QuerySet[Visit]) -> Table:
+    bands = [
+        When(patient__age_years__gte=low, then=Value(label))
+        if high is None
+        else When(patient__age_years__gte=low, patient__age_years__lte=high, then=Value(label))
+        for label, low, high in AGE_BANDS
+    ]
+    grouped = visits.values(band=Case(*bands, default=Value(UNKNOWN_AGE)), sex=F("patient__sex"))
+    counts = {(row["band"], row["sex"]): row["n"] for row in grouped.annotate(n=Count("id")).order_by()}
+    rows = []
+    for label in (*(band[0] for band in AGE_BANDS), UNKNOWN_AGE):
+        cells = [counts.get((label, sex.value), 0) for sex in SEXES]
+        rows.append([label, *cells, sum(cells)])
+    columns = ["Age band (years)", *(str(sex.label) for sex in SEXES), "All"]
+    note = "Each visit counts once: a patient at two camps of a range counts at both."
+    return Table("age_sex", "Patients by age band and sex", columns, rows, _totals(rows, 1), note)
+
+
+def _new_returning(per_camp: dict[int, dict[str, Any]]) -> Table:
+    registered = sum(row["registered"] for row in per_camp.values())
+    returning = sum(row["returning"] for row in per_camp.values())
+    rows = [["New", registered - returning], ["Returning", returning]]
+    note = "Returning: the patient had a visit at a camp held on an earlier date."
+    return Table("new_returning", "New and returning patients", ["Patients", "Visits"], rows, _totals(rows, 1), note)
+
+
+def _screening(camps: list[Any], per_camp: dict[int, dict[str, Any]]) -> Table:
+    rows = []
+    for camp in camps:
+        counts = per_camp.get(camp.pk, {})
+        flags = [counts.get(f"flag_{flag.name}", 0) for flag in SCREENING]
+        rows.append([*_camp_cells(camp), counts.get("screened", 0), *flags])
+    columns = ["Camp", "Date", "Location", "Vitals recorded", *(flag.words for flag in SCREENING)]
+    note = "Screening findings prompt a doctor; they are not diagnoses. BMI needs weight and height."
+    return Table("screening", "Screening findings from vitals", columns, rows, _totals(rows, 3), note, 3)
+
+
+def _diagnoses(consultations: QuerySet[Consultation]) -> Table:
+    written = consultations.exclude(diagnosis="").values(text=Lower(Trim("diagnosis"))).annotate(n=Count("id"))
+    counted: Counter[str] = Counter()
+    for row in written.order_by():
+        parts = {" ".join(fold(part).split()) for part in DIAGNOSIS_SEPARATORS.split(row["text"])}
+        for part in parts - {""}:
+            counted[part] += row["n"]
+    rows = [[name, n] for name, n in sorted(counted.items(), key=lambda item: (-item[1], item[0]))]
+    note = "Grouped ignoring case and spaces; a consultation listing several conditions counts each once."
+    return Table("diagnoses", "Diagnoses", ["Diagnosis", "Consultations"], rows, _totals(rows, 1), note)
+
+
+def _medicine_name(row: dict[str, Any], prefix: str) -> str:
+    return f"{row[prefix + 'name']} {row[prefix + 'formulation']} ({row[prefix + 'type']})"
+
+
+def _prescribed(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Units prescribed (replaced and deleted lines aside), units dispensed, patients served."""
+    live = ~Q(status__in=[Prescription.Status.REPLACED, Prescription.Status.DELETED])
+    return queryset.annotate(
+        prescribed=Coalesce(Sum("quantity", filter=live), 0),
+        handed=Coalesce(Sum("quantity_dispensed"), 0),
+        served=Count("consultation__visit__patient_id", distinct=True, filter=Q(quantity_dispensed__gt=0)),
+    ).order_by()
+
+
+def _medicines(prescriptions: QuerySet[Prescription], scope: Scope) -> Table:
+    by_medicine = _prescribed(
+        prescriptions.values("medicine_id", "medicine__name", "medicine__formulation", "medicine__type")
+    )
+    period = Q(at__gte=scope.start)
+    moved = (
+        StockMovement.objects.filter(at__lt=scope.end)
+        .values("batch__medicine_id", "batch__medicine__name", "batch__medicine__formulation", "batch__medicine__type")
+        .annotate(
+            at_start=Coalesce(Sum("quantity", filter=Q(at__lt=scope.start)), 0),
+            at_end=Coalesce(Sum("quantity"), 0),
+            **{kind: Coalesce(Sum("quantity", filter=period & Q(kind=kind)), 0) for kind in StockMovement.Kind.values},
+        )
+        .order_by()
+    )
+    names: dict[int, str] = {}
+    cells: dict[int, list[int]] = {}
+    for row in by_medicine:
+        names[row["medicine_id"]] = _medicine_name(row, "medicine__")
+        cells[row["medicine_id"]] = [row["prescribed"], row["handed"], row["served"], 0, 0, 0, 0, 0, 0]
+    for row in moved:
+        pk = row["batch__medicine_id"]
+        names[pk] = _medicine_name(row, "batch__medicine__")
+        stock = [row["at_start"], row["received"], -row["dispensed"], row["adjusted"], -row["expired"], row["at_end"]]
+        cells[pk] = [*cells.get(pk, [0, 0, 0])[:3], *stock]
+    rows = [[names[pk], *cells[pk]] for pk in sorted(names, key=lambda pk: (names[pk].lower(), pk))]
+    columns = ["Medicine", "Units prescribed", "Units dispensed", "Patients served", "Stock at start", "Received"]
+    columns += ["Dispensed from stock", "Adjusted (+/-)", "Expired", "Stock at end"]
+    note = (
+        "Prescribed, dispensed and patients served: this report's camps. Stock: the pharmacy's, over "
+        f"{scope.start:%d %b %Y %H:%M} to {scope.end:%d %b %Y %H:%M} ({scope.start:%Z}), every camp it served."
+    )
+    return Table("medicines", "Medicines", columns, rows, _totals(rows, 1), note)
+
+
+def _medicines_by_camp(camps: list[Any], prescriptions: QuerySet[Prescription]) -> Table:
+    grouped = {row["camp"]: row for row in _prescribed(prescriptions.values(camp=F("consultation__visit__camp_id")))}
+    rows = []
+    for camp in camps:
+        row = grouped.get(camp.pk, {})
+        rows.append([*_camp_cells(camp), row.get("prescribed", 0), row.get("handed", 0), row.get("served", 0)])
+    columns = ["Camp", "Date", "Location", "Units prescribed", "Units dispensed", "Patients served"]
+    return Table("medicines_by_camp", "Medicines by camp", columns, rows, _totals(rows, 3), numeric_from=3)
+
+
+def _flow(visits: QuerySet[Visit], entries: QuerySet[QueueEntry]) -> list[Table]:
+    measures: dict[str, Any] = {}
+    for _, stage in STAGES:
+        took = Minutes("registered_at", stage)
+        measures |= {f"{stage}_n": Count(stage), f"{stage}_p50": Percentile(took, 0.5)}
+        measures[f"{stage}_p90"] = Percentile(took, 0.9)
+    asked = Q(counselling__in=[Visit.Counselling.PENDING, Visit.Counselling.DONE])
+    measures |= {"asked": Count("id", filter=asked), "done": Count("id", filter=Q(counselling="done"))}
+    figures = visits.aggregate(**measures)
+    rows = [
+        [words, figures[f"{stage}_n"], _minutes(figures[f"{stage}_p50"]), _minutes(figures[f"{stage}_p90"])]
+        for words, stage in STAGES
+    ]
+    flow = Table(
+        "flow", "Waiting times (minutes)", ["From registration", "Patients", "Median", "90th percentile"], rows
+    )
+    finished = Q(status=QueueEntry.Status.COMPLETED, started_at__isnull=False, finished_at__isnull=False)
+    seen_and_time = {
+        "seen": Count("visit_id", distinct=True, filter=Q(started_at__isnull=False)),
+        "median": Percentile(Minutes("started_at", "finished_at"), 0.5, filter=finished),
+    }
+    doctors = entries.values("doctor_id", "doctor__first_name", "doctor__last_name", "doctor__username")
+    doctors = doctors.annotate(**seen_and_time)
+    everyone = entries.aggregate(**seen_and_time)
+    by_doctor = []
+    for row in doctors.order_by():
+        name = f"{row['doctor__first_name']} {row['doctor__last_name']}".strip() or row["doctor__username"]
+        by_doctor.append([f"Dr {name}", row["seen"], _minutes(row["median"])])
+    by_doctor.sort(key=lambda row: (-row[1], row[0]))
+    totals = ["All doctors", everyone["seen"], _minutes(everyone["median"])]
+    columns = ["Doctor", "Patients seen", "Median consultation (minutes)"]
+    doctor_table = Table("doctors", "Patients seen per doctor", columns, by_doctor, totals)
+    counselling = Table(
+        "counselling",
+        "Counselling",
+        ["Counselling", "Visits"],
+        [["Asked for", figures["asked"]], ["Done", figures["done"]]],
+    )
+    return [flow, doctor_table, counselling]
