@@ -154,6 +154,18 @@ VISIT_PICKUP_VIEWED = declare(
 VISIT_SLIP_VIEWED = declare(
     "visit.slip_viewed", action="read", target="visit", scope=VISIT, meaning="a visit's printable slip opened"
 )
+REPORT_VIEWED = declare(
+    "report.viewed",
+    action="read",
+    scope=("camp_id",),
+    meaning="a camp report or a range report read (aggregates only): the camp or the range, the door",
+)
+REPORT_EXPORTED = declare(
+    "report.exported",
+    action="read",
+    scope=("camp_id",),
+    meaning="a report exported: `format` (csv, xlsx or print), the camp or the range",
+)
 AUDIT_EXPORTED = declare("audit.exported", action="read", meaning="audit events exported as CSV, with the filters")
 
 # --- doors ------------------------------------------------------------------------------------
@@ -236,7 +248,7 @@ API_RESOURCES: tuple[str, ...] = (
     "queue",
 )
 API_RESOURCES += ("queue_entry", "consultation", "counselling", "prescription", "dispense", "pickup", "user")
-API_RESOURCES += ("user_role", "auth", "health", "request")  # `request`: a view that names no resource
+API_RESOURCES += ("user_role", "auth", "health", "request", "report")  # `request`: a view that names no resource
 for verb in (Kind.READ, Kind.CREATE, Kind.UPDATE, Kind.DELETE, "execute"):
     for resource in dict.fromkeys((*API_RESOURCES, *SERVED_IN_ADMIN)):
         declare(

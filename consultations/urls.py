@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from consultations import views
+from django.urls import path
+
+from consultations import report_views, views
 from core.views import router
 
 api = router()
@@ -11,4 +13,5 @@ api.register("consultations", views.ConsultationViewSet, basename="consultation"
 api.register("prescriptions", views.PrescriptionViewSet, basename="prescription")
 api.register("patients", views.PatientConsultationsViewSet, basename="patient-consultations")
 api.register("visits", views.VisitViewSet, basename="visit")
-urlpatterns = api.urls
+api.register("camps", report_views.CampReportViewSet, basename="camp-report")
+urlpatterns = [*api.urls, path("reports/", report_views.RangeReportView.as_view(), name="reports")]

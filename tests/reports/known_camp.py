@@ -59,8 +59,8 @@ def build() -> dict[str, Any]:
     other = CampFactory(name="Shadnagar camp", location="Shadnagar", date=DAY)
     meena = UserFactory(roles=["doctor"], first_name="Meena", last_name="Iyer")
     ravi = UserFactory(roles=["doctor"], first_name="Ravi", last_name="Kumar")
-    amlo = MedicineFactory(name="Amlodipine", formulation="5 mg", type="tablet")
-    para = MedicineFactory(name="Paracetamol", formulation="250 mg/5 ml", type="syrup")
+    amlo = MedicineFactory(name="Amlodipine", formulation="2.5 mg", type="tablet")
+    para = MedicineFactory(name="Paracetamol", formulation="120 mg/5 ml", type="syrup")
 
     p1 = _visit(camp, 62, "female", "completed", vitals_at=10, consultation_started_at=30, dispensed_at=60)
     VisitFactory(camp=earlier, patient=p1.patient, status="completed")  # p1 returns

@@ -40,8 +40,8 @@ def test_a_camps_report_is_exact_to_the_record(built):
     assert t["diagnoses"].rows == [["hypertension", 2], ["fever", 1], ["type 2 diabetes", 1]]
     assert t["medicines"].rows == [
         # prescribed, dispensed, patients served, stock at start, received, dispensed, adjusted, expired, at end
-        ["Amlodipine 5 mg (tablet)", 50, 30, 1, 100, 0, 30, -5, 0, 65],
-        ["Paracetamol 250 mg/5 ml (syrup)", 10, 4, 1, 50, 0, 4, 0, 6, 40],
+        ["Amlodipine 2.5 mg (tablet)", 50, 30, 1, 100, 0, 30, -5, 0, 65],
+        ["Paracetamol 120 mg/5 ml (syrup)", 10, 4, 1, 50, 0, 4, 0, 6, 40],
     ]
     assert t["medicines_by_camp"].rows[0][3:] == [60, 34, 2]
     assert t["flow"].rows == [
