@@ -59,7 +59,7 @@ def test_other_roles_are_refused(client_for, audit, built, role):
         ({"from": "2020-01-01", "to": "2025-01-01"}, "to"),
         ({"from": "2026-03-01", "to": "2026-03-31", "location": "x" * 201}, "location"),
         ({"from": "2026-03-01", "to": "2026-03-31", "location": "a\x01b"}, "location"),
-        ({"from": "２０２６-03-01", "to": "2026-03-31"}, "from"),
+        ({"from": "\uff12\uff10\uff12\uff16-03-01", "to": "2026-03-31"}, "from"),
     ],
 )
 def test_bad_ranges_are_400_naming_the_field(client_for, audit, query, field):
