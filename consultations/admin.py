@@ -24,7 +24,7 @@ from audit.admin import ServiceAdmin
 from audit.catalogue import Kind
 from audit.event_types import EVENTS
 from audit.refusals import log_domain_refusal
-from consultations import admin_pages, admin_visits, patient_panel
+from consultations import admin_pages, admin_reports, admin_visits, patient_panel
 from consultations.admin_prescriptions import PrescriptionEditInline, save_prescription_rows
 from consultations.camp_day import minutes_since
 from consultations.models import Consultation, Prescription, QueueEntry
@@ -274,4 +274,4 @@ class ConsultationAdmin(ServiceAdmin):
         return consultation_update(by=user_of(request), consultation_id=obj.pk, loaded=obj, **changes)
 
 
-__all__ = ["ConsultationAdmin", "QueueEntryAdmin", "admin_visits"]
+__all__ = ["ConsultationAdmin", "QueueEntryAdmin", "admin_reports", "admin_visits"]

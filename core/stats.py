@@ -75,7 +75,7 @@ class Minutes(Func):
     def __init__(self, start: Any, end: Any) -> None:
         super().__init__(start, end)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
         start, start_params = compiler.compile(self.source_expressions[0])
         end, end_params = compiler.compile(self.source_expressions[1])
         if connection.vendor == "sqlite":

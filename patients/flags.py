@@ -58,10 +58,10 @@ def bmi(vitals: Any) -> Decimal | None:
 
 def _bmi_side(prefix: str, cut: Decimal, below: bool) -> Q:
     """weight * 10000 < cut * height² (or >=): BMI against `cut` without a division in SQL."""
-    decimal = DecimalField(max_digits=12, decimal_places=4)
+    decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=12, decimal_places=4)
     weight = ExpressionWrapper(F(f"{prefix}weight_kg") * Value(Decimal(10000)), output_field=decimal)
     height2 = ExpressionWrapper(F(f"{prefix}height_cm") * F(f"{prefix}height_cm") * Value(cut), output_field=decimal)
-    compare = LessThan(weight, height2) if below else GreaterThanOrEqual(weight, height2)
+    compare: Any = LessThan(weight, height2) if below else GreaterThanOrEqual(weight, height2)
     return Q(**{f"{prefix}weight_kg__isnull": False, f"{prefix}height_cm__gt": 0}) & Q(compare)
 
 

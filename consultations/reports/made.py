@@ -19,14 +19,15 @@ from consultations.reports.scope import Scope
 def made(scope: Scope, by: Any) -> dict[str, Any]:
     """The report of `scope`: its header and its tables, JSON-native."""
     tables = sections.build(scope)
-    camp = scope.camp
+    camp, now = scope.camp, timezone.localtime()
     return {
         "title": scope.title(),
         "camp_id": None if camp is None else camp.pk,
         "first_day": scope.first,
         "last_day": scope.last,
         "location": (camp.location if camp is not None else scope.location) or None,
-        "made_at": timezone.localtime().isoformat(timespec="seconds"),
+        "made_at": now.isoformat(timespec="seconds"),
+        "made_at_shown": f"{now:%d %b %Y, %H:%M:%S} (UTC{now.isoformat()[-6:]})",
         "made_by": actor_name(by),
         "tables": tables,
     }

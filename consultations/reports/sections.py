@@ -267,8 +267,8 @@ def _flow(visits: QuerySet[Visit], entries: QuerySet[QueueEntry]) -> list[Table]
         "seen": Count("visit_id", distinct=True, filter=Q(started_at__isnull=False)),
         "median": Percentile(Minutes("started_at", "finished_at"), 0.5, filter=finished),
     }
-    doctors = entries.values("doctor_id", "doctor__first_name", "doctor__last_name", "doctor__username")
-    doctors = doctors.annotate(**seen_and_time)
+    named = ("doctor_id", "doctor__first_name", "doctor__last_name", "doctor__username")
+    doctors: QuerySet[Any] = entries.values(*named).annotate(**seen_and_time)
     everyone = entries.aggregate(**seen_and_time)
     by_doctor = []
     for row in doctors.order_by():

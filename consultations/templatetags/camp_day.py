@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from accounts.roles import DOCTOR
+from accounts.roles import ADMIN, AUDITOR, DOCTOR
 from consultations import camp_day as reads
 from consultations.charts import hourly_bars
 
@@ -20,7 +20,12 @@ def camp_day_panel(context: dict[str, Any]) -> dict[str, Any]:
     if user is None or not user.is_staff:
         return {"show": False}
     # Only a doctor has a queue of their own: "My queue" would be an empty list for anyone else.
-    shown = {"show": True, "perms": context.get("perms"), "has_queue": user.has_role(DOCTOR)}
+    shown = {
+        "show": True,
+        "perms": context.get("perms"),
+        "has_queue": user.has_role(DOCTOR),
+        "has_reports": user.has_role(ADMIN, AUDITOR),
+    }
     camp = reads.active_camp()
     if camp is None:
         return {**shown, "day": None}

@@ -1,0 +1,1 @@
+"""Tests of camp reports: numbers, queries, API, admin and formats."""
