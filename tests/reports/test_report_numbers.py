@@ -50,7 +50,7 @@ def test_a_camps_report_is_exact_to_the_record(built):
         ["Registration to pickup", 2, 75.0, 87.0],
     ]
     assert t["doctors"].rows == [["Dr Meena Iyer", 2, 10.0], ["Dr Ravi Kumar", 1, 5.0]]
-    assert t["doctors"].totals == ["All doctors", 3, 8.0]
+    assert t["doctors"].totals == ["All doctors", 3, None]  # medians do not add up
     assert t["counselling"].rows == [["Asked for", 2], ["Done", 1]]
 
 
