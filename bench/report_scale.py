@@ -195,7 +195,8 @@ def main() -> None:
     for name, covered in variants.items():
         visits = covered.camps().count() * args.per_camp
         row = times[name]
-        print(f"{name:<12} {visits:>8,} {statistics.median(row):>10.0f} {min(row):>8.0f} {max(row):>8.0f} {queries[name]:>8}")
+        median, low, high = statistics.median(row), min(row), max(row)
+        print(f"{name:<12} {visits:>8,} {median:>10.0f} {low:>8.0f} {high:>8.0f} {queries[name]:>8}")
 
 
 if __name__ == "__main__":

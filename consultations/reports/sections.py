@@ -1,9 +1,10 @@
 """Every table of a report, computed in the database from the records (never from the audit log).
 
-Twelve queries whatever the number of camps and visits (tests/reports/test_queries.py counts them
-at two sizes): the camps; the visits grouped by camp (attendance, screening), the returning ones, those served;
-the visits by age band and sex; the diagnoses; the prescriptions by camp and medicine; the
-stock movements by medicine; the medicines' names; the flow times; the doctors and their names. Percentiles are the database's
+Twelve queries whatever the number of camps and visits (tests/reports/test_queries.py counts
+them at two sizes): the camps; the visits grouped by camp (attendance, screening); the
+returning visits and the visits served, by camp; the visits by age band and sex; the
+diagnoses; the prescriptions by camp and medicine; the stock movements by medicine; the
+medicines' names; the flow times; the doctors; their names. Percentiles are the database's
 (core.stats). Thresholds are patients.flags', the same as the consultation page's.
 """
 
