@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,7 +197,7 @@ def _diagnoses(consultations: QuerySet[Consultation]) -> Table:
     return Table("diagnoses", "Diagnoses", ["Diagnosis", "Consultations"], rows, _totals(rows, 1), note)
 
 
-def _medicine_name(row: dict[str, Any]) -> str:
+def _medicine_name(row: Mapping[str, Any]) -> str:
     return f"{row['name']} {row['formulation']} ({row['type']})"
 
 
