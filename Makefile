@@ -25,12 +25,12 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 MEDCAMP_ALL_INTERFACES=$(if $(filter 0.0.0.0,$(HOST)),1,0) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## A camp on one laptop: production-like (gunicorn, WhiteNoise, SQLite in WAL) on every interface.
-CAMP_ENV = DJANGO_DEBUG=0 MEDCAMP_ALL_INTERFACES=1 SECRET_KEY="$$(cat var/secret-key)"
+CAMP_ENV = DJANGO_DEBUG=0 MEDCAMP_ALL_INTERFACES=1 SECRET_KEY="$$(cat var/secret-key)" PROMETHEUS_MULTIPROC_DIR=var/metrics
 camp: $(STAMP) var/secret-key
 	$(CAMP_ENV) $(PY) manage.py migrate --noinput
 	$(CAMP_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	@$(CAMP_ENV) $(PY) -c "from core.net import own_addresses; print('Open on a phone on this network:'); [print(f'  http://{a}:$(PORT)/admin/') for a in own_addresses()]"
-	$(CAMP_ENV) $(VENV)/bin/gunicorn clinic.wsgi -b 0.0.0.0:$(PORT) -w 1 --threads 8 --graceful-timeout 30
+	$(CAMP_ENV) $(VENV)/bin/gunicorn clinic.wsgi -c clinic/gunicorn_conf.py -b 0.0.0.0:$(PORT) -w 1 --threads 8 --graceful-timeout 30
 
 var/secret-key:
 	mkdir -p var && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@

@@ -1,4 +1,4 @@
-"""The audit app: registers its system check, history receivers and replay events at start."""
+"""The audit app: registers its system check, history receivers, replay events and metrics at start."""
 
 from __future__ import annotations
 
@@ -10,4 +10,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from audit import checks, history, replays  # noqa: F401  (registers the check and the receivers)
+        from audit import checks, history, metrics, replays  # noqa: F401  (registers the check and the receivers)
+        from audit.events import built
+
+        built.connect(metrics.on_event, dispatch_uid="audit.metrics")

@@ -19,6 +19,7 @@ from django.dispatch import Signal
 from audit import context, store
 from audit.catalogue import EventType
 from audit.sanitize import scrub, sensitive_fields
+from core.metrics import SINK_WRITTEN
 
 AUDIT_LOGGER_NAME = "medcamp.audit"
 _logger = logging.getLogger(AUDIT_LOGGER_NAME)
@@ -131,6 +132,8 @@ def record_event(
     sinks hear of an `on_commit` event only once it commits.
     """
     held = stored or store.insert(record)
+    if held:
+        SINK_WRITTEN.labels("store").inc()
     shipped = held and bool(settings.AUDIT_SHIP)
     if on_commit:
         transaction.on_commit(lambda: write(record, shipped), using=using)

@@ -29,6 +29,7 @@ from collections import deque
 
 from audit.logbull_spool import Spool
 from audit.logbull_wire import LEVELS, MAX_ITEMS, MAX_MESSAGE_CHARS, Counters, Exchange, Item, Result, config_errors
+from core.metrics import LOGBULL_QUEUE
 
 # Diagnostics of the sink itself go to stderr only (never back into this handler).
 _diag = logging.getLogger("medcamp.logbull")
@@ -119,6 +120,7 @@ class LogBullHandler(logging.Handler):
             with self._cv:
                 if len(self._queue) < self.queue_size:
                     self._queue.append(item)
+                    LOGBULL_QUEUE.set(len(self._queue) + len(self._inflight))
                     self.counters.add(queued=1)
                     if len(self._queue) >= self.batch_size:
                         self._cv.notify()
@@ -127,6 +129,7 @@ class LogBullHandler(logging.Handler):
                 # file, so the overflow costs one write per queue-full, not one per event.
                 overflow = [*self._queue, item]
                 self._queue.clear()
+                LOGBULL_QUEUE.set(len(self._inflight))
             self._spool_items(overflow)
         except Exception:
             self.handleError(record)
@@ -207,6 +210,7 @@ class LogBullHandler(logging.Handler):
             with self._cv:
                 self._inflight = []
                 more = bool(self._queue)
+                LOGBULL_QUEUE.set(len(self._queue))
             if stopping and not more:
                 return
 

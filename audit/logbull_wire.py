@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from core.metrics import LOGBULL_EVENTS, SINK_FAILED, SINK_WRITTEN
+
 # Diagnostics of the sink itself go to stderr only (never back into the LogBull handler).
 _diag = logging.getLogger("medcamp.logbull")
 
@@ -85,6 +87,13 @@ class Counters:
         with self.lock:
             for name, delta in deltas.items():
                 setattr(self, name, getattr(self, name) + delta)
+        for name, delta in deltas.items():  # the same counts for Prometheus (core.metrics)
+            if delta:
+                LOGBULL_EVENTS.labels(name).inc(delta)
+                if name == "sent":
+                    SINK_WRITTEN.labels("logbull").inc(delta)
+                elif name in ("rejected", "dropped"):
+                    SINK_FAILED.labels("logbull").inc(delta)
 
     def snapshot(self) -> dict[str, int]:
         with self.lock:

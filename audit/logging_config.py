@@ -76,3 +76,6 @@ def configure(config: dict[str, Any]) -> None:
         if filename:
             Path(filename).parent.mkdir(parents=True, exist_ok=True)
     logging.config.dictConfig(config)
+    from audit.metrics import count_sinks
+
+    count_sinks()

@@ -64,7 +64,8 @@ if DEBUG or TESTING:
     INSTALLED_APPS.append("devtools")  # demo data and the development admin; never in production
 
 MIDDLEWARE = [
-    "corsheaders.middleware.CorsMiddleware",  # first: it answers preflight requests itself
+    "core.request_metrics.RequestMetricsMiddleware",  # outermost: its time covers the others
+    "corsheaders.middleware.CorsMiddleware",  # it answers preflight requests itself
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
@@ -237,6 +238,11 @@ AUDIT_SEAL_INTERVAL = env_float("AUDIT_SEAL_INTERVAL", 5.0)  # seconds between s
 # On: LogBull and the file get every stored event from the store itself, after each sealing
 # pass (audit.shipper), so a process killed between commit and write loses nothing.
 AUDIT_SHIP = env_bool("AUDIT_SHIP", True)
+# Prometheus (docs/monitoring.md): request metrics on unless 0; /metrics open to loopback, or
+# to a scraper sending `Authorization: Bearer <METRICS_TOKEN>`; database figures cached 15 s.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_DB_SECONDS = env_int("METRICS_DB_SECONDS", 15, minimum=1)
 # Seconds between passes that find changes made outside the audited path (audit.reconcile); 0: off.
 AUDIT_RECONCILE_INTERVAL = env_float("AUDIT_RECONCILE_INTERVAL", 300.0)
 # Where a sealing process reads the last checkpoint it trusts at its start; empty: none.

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from audit.views import HealthView
+from clinic.metrics import metrics_view
 
 api: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
@@ -24,6 +25,7 @@ api: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    path("metrics", metrics_view, name="metrics"),  # Prometheus: clinic/metrics.py, docs/monitoring.md
     path("admin/", admin.site.urls),
     path("api/v1/", include(api)),
 ]

@@ -39,9 +39,14 @@ class CampDay:
 
 def camp_day(camp: MedicalCamp) -> CampDay:
     """Patients at each stage, each doctor's queue, stock alerts, registrations and pickups per hour."""
-    by_status = dict(Visit.objects.filter(camp=camp).values_list("status").annotate(n=Count("id")))
+    by_status = dict(stage_counts(camp))
     stages = [(label, by_status.get(value, 0)) for value, label in Visit.Status.choices]
     return CampDay(camp, stages, doctor_queues(camp), low_stock(), expiring_batches(), per_hour(camp))
+
+
+def stage_counts(camp: MedicalCamp) -> list[tuple[str, int]]:
+    """(status, visits) of the camp, statuses with none left out."""
+    return list(Visit.objects.filter(camp=camp).values_list("status").annotate(n=Count("id")).order_by())
 
 
 def doctor_queues(camp: MedicalCamp) -> list[dict[str, Any]]:

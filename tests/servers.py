@@ -65,7 +65,7 @@ class Server:
             self.process.kill()
 
 
-def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1") -> Server:
+def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *options: str) -> Server:
     """A gunicorn on a free port (of loopback, or of every interface with bind="0.0.0.0"); returns once
     /api/v1/health/ answers on loopback."""
     port = free_port()
@@ -80,6 +80,9 @@ def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1") -> Ser
         "120",
         "--log-level",
         "warning",
+        "-c",
+        "clinic/gunicorn_conf.py",  # as make camp and the systemd sample run it
+        *options,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server(process, f"http://127.0.0.1:{port}")

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from consultations.reports.sections import Table
+from consultations.reports.table import Table
 
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet's name
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,6 +21,8 @@ from django.db.models.functions import Coalesce, Lower, Trim
 
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.reports.scope import Scope
+from consultations.reports.table import Table
+from consultations.reports.table import totals as _totals
 from core.stats import Minutes, Percentile
 from core.text import fold
 from patients.flags import SCREENING
@@ -45,39 +46,6 @@ STAGES = (
     ("Registration to the consultation's start", "consultation_started_at"),
     ("Registration to pickup", "dispensed_at"),
 )
-
-
-@dataclass
-class Table:
-    """One section: a title, its columns, its rows and a totals row (numbers as numbers)."""
-
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[Any]]
-    totals: list[Any] | None = None
-    note: str = ""
-    numeric_from: int = field(default=1, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "columns": self.columns,
-            "rows": self.rows,
-            "totals": self.totals,
-            "note": self.note,
-        }
-
-
-def _totals(rows: Sequence[Sequence[Any]], numeric_from: int, label: str = "Total") -> list[Any]:
-    """A totals row: `label`, blanks up to `numeric_from`, then each column's sum (None if none)."""
-    width = len(rows[0]) if rows else numeric_from
-    sums: list[Any] = [label, *([""] * (numeric_from - 1))]
-    for column in range(numeric_from, width):
-        values = [row[column] for row in rows if isinstance(row[column], int | float)]
-        sums.append(sum(values) if values else None)
-    return sums
 
 
 def _minutes(value: float | None) -> float | None:

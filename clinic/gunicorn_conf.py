@@ -1,0 +1,28 @@
+"""gunicorn's settings hooks for Prometheus's multiprocess mode (core.metrics, docs/monitoring.md).
+
+    PROMETHEUS_MULTIPROC_DIR=var/metrics gunicorn clinic.wsgi -c clinic/gunicorn_conf.py ...
+
+- on_starting (the master, once): the metrics directory exists and is empty, so a restart
+  never adds the last run's counts to this one's.
+- child_exit (the master, per worker that ended, recycled or killed): the worker's live
+  gauges are dropped and its counters and histograms folded into one archive file per kind.
+Without PROMETHEUS_MULTIPROC_DIR both do nothing (each process then serves its own metrics).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.metrics import multiprocess_dir, prepare_directory, worker_exited
+
+
+def on_starting(server: Any) -> None:
+    directory = multiprocess_dir()
+    if directory is not None:
+        prepare_directory(directory)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    directory = multiprocess_dir()
+    if directory is not None:
+        worker_exited(directory, worker.pid)

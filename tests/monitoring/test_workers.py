@@ -1,0 +1,62 @@
+"""Many gunicorn workers, one scrape: counts add up across workers and survive a worker killed with -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from tests import servers
+from tests.monitoring.scrape import value
+
+HEALTH = "api/v1/health/"
+
+
+def workers_of(master: int) -> set[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
+def health_count(url: str) -> float:
+    text = requests.get(url + "/metrics", timeout=10).text
+    return value(text, "medcamp_http_request_duration_seconds_count", route=HEALTH)
+
+
+def test_counts_add_up_across_workers_and_survive_a_killed_worker(tmp_path: Path):
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "counter_424242.db").write_bytes(b"left by an earlier run")
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    env = servers.app_env(database, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    servers.manage(env, "migrate", "--noinput")
+    server = servers.start(env, workers=3)
+    try:
+        assert not (metrics / "counter_424242.db").exists()  # emptied at start
+        before = health_count(server.url)
+        for _ in range(60):
+            assert requests.get(server.url + "/api/v1/health/", timeout=10).status_code == 200
+        assert health_count(server.url) == before + 60  # every worker's share, in one scrape
+        pids = workers_of(server.process.pid)
+        assert len(pids) == 3 and len(list(metrics.glob("histogram_*.db"))) >= 2
+        victim = min(pid for pid in pids if (metrics / f"histogram_{pid}.db").exists())  # one that served
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (
+            victim in workers_of(server.process.pid) or len(workers_of(server.process.pid)) < 3
+        ):
+            time.sleep(0.2)
+        while time.monotonic() < deadline and (metrics / f"histogram_{victim}.db").exists():
+            time.sleep(0.2)
+        assert not (metrics / f"histogram_{victim}.db").exists() and (metrics / "histogram_archive.db").exists()
+        assert not list(metrics.glob(f"gauge_livesum_{victim}.db"))
+        assert health_count(server.url) == before + 60  # the killed worker's counts are kept, once
+        requests.get(server.url + "/api/v1/health/", timeout=10)
+        assert health_count(server.url) == before + 61
+        remote = requests.get(server.url + "/metrics", headers={"X-Forwarded-For": "198.51.100.7"}, timeout=10)
+        assert remote.status_code == 403 and "medcamp_" not in remote.text
+    finally:
+        server.stop()
