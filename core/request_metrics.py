@@ -45,7 +45,7 @@ class RequestMetricsMiddleware:
         route = M.route_template(match.route) if match is not None and match.route else UNMATCHED
         status = response.status_code
         M.REQUEST_SECONDS.labels(route, M.method_label(request.method), M.status_class(status)).observe(timer.seconds())
-        M.REQUEST_QUERIES.labels(route).observe(queries[0])
+        M.REQUEST_QUERIES.observe(queries[0])
         if status >= 500:
             M.SERVER_ERRORS.labels(route).inc()
         elif status == 429:

@@ -59,7 +59,7 @@ def test_requests_are_counted_by_route_template_method_and_status_class(client_f
         assert api.get(f"/api/v1/patients/{junk}/").status_code == 404
     text = scrape()
     assert value(text, "medcamp_http_request_duration_seconds_count", route=route, status="4xx") == before + 3
-    assert value(text, "medcamp_http_request_queries_count", route=route) >= 3
+    assert value(text, "medcamp_http_request_queries_count") >= 3
     assert Client().get("/no/such/page/999991/").status_code == 404
     text = scrape()
     assert value(text, "medcamp_http_request_duration_seconds_count", route="unmatched") >= 1
