@@ -66,15 +66,15 @@ def _metrics(totals: dict[tuple[str, str], float]) -> Iterator[Metric]:
         if metric is None:
             metric = metrics[metric_name] = Metric(metric_name, help_text, kind)
         if kind == "histogram" and name.endswith("_bucket"):
-            le = dict(labels)["le"]
+            bound = float(dict(labels)["le"])
             bare = tuple(pair for pair in labels if pair[0] != "le")
-            buckets[(metric_name, bare)][float(le)] = value
+            buckets[(metric_name, bare)][bound] = value
         elif not (kind == "histogram" and name.endswith("_count")):
             metric.add_sample(name, dict(labels), value)
     for (metric_name, bare), by_le in buckets.items():
         metric, running = metrics[metric_name], 0.0
-        for le in sorted(by_le):
-            running += by_le[le]
-            metric.add_sample(f"{metric_name}_bucket", {**dict(bare), "le": floatToGoString(le)}, running)
+        for upper in sorted(by_le):
+            running += by_le[upper]
+            metric.add_sample(f"{metric_name}_bucket", {**dict(bare), "le": floatToGoString(upper)}, running)
         metric.add_sample(f"{metric_name}_count", dict(bare), running)
     yield from metrics.values()
