@@ -7,6 +7,8 @@
 - child_exit (the master, per worker that ended, recycled or killed): the worker's live
   gauges are dropped and its counters and histograms folded into one archive file per kind.
 Without PROMETHEUS_MULTIPROC_DIR both do nothing (each process then serves its own metrics).
+- post_fork (each worker, as it starts): OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT
+  is set (core.tracing): its exporting thread must start in the worker, not the master.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ def on_starting(server: Any) -> None:
     directory = multiprocess_dir()
     if directory is not None:
         prepare_directory(directory)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    from core import tracing
+
+    if tracing.wanted():
+        tracing.install()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -65,6 +65,7 @@ if DEBUG or TESTING:
 
 MIDDLEWARE = [
     "core.request_metrics.RequestMetricsMiddleware",  # outermost: its time covers the others
+    "core.tracing.TracingMiddleware",  # OpenTelemetry, only with OTEL_EXPORTER_OTLP_ENDPOINT (else returns at once)
     "corsheaders.middleware.CorsMiddleware",  # it answers preflight requests itself
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
