@@ -79,3 +79,10 @@ def test_five_years_to_the_day_before_is_allowed(client_for):
 def test_an_unknown_camp_is_404(client_for, path):
     response = client_for(UserFactory(roles=["admin"])).get(path)
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "\\"])
+def test_a_location_is_text_not_a_pattern(client_for, built, wildcard):
+    api = client_for(UserFactory(roles=["auditor"]))
+    body = api.get("/api/v1/reports/", {"from": "2026-01-01", "to": "2026-12-31", "location": wildcard}).json()
+    assert body["tables"][0]["rows"] == []  # no camp's location contains it
