@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_float, env_int, env_list, env_str
+from core.env import dev_secret, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,8 +21,12 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY is required when DJANGO_DEBUG is off")
-    # Development only: a fresh secret per process start; tokens do not survive a restart.
-    SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
+    # Development: one secret kept in var/dev-secret-key (git ignores var/), so every process of
+    # `make run` (seed_demo, runserver, audit_verify) signs and checks the audit events' MACs
+    # with the same key (a key per process made every seeded event read as forged). Tests: one per run.
+    SECRET_KEY = (
+        dev_secret(BASE_DIR / "var" / "dev-secret-key") if DEBUG and not TESTING else "dev-" + secrets.token_urlsafe(40)
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 # Browser-based clients on other origins (e.g. https://app.example.org); empty: none.

@@ -50,3 +50,13 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
         cwd=root,
     )
     assert result.returncode != 0 and "SECRET_KEY is required" in result.stderr
+
+
+def test_the_development_secret_is_made_once_and_kept_private(tmp_path):
+    from core.env import dev_secret
+
+    path = tmp_path / "var" / "dev-secret-key"
+    first = dev_secret(path)
+    assert first.startswith("dev-") and len(first) > 40
+    assert dev_secret(path) == first  # every process of `make run` signs with the same key
+    assert path.stat().st_mode & 0o777 == 0o600

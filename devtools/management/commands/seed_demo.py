@@ -27,6 +27,7 @@ from camps.services import camp_create, camp_update
 from consultations.services import queue
 from devtools import credentials as devcredentials
 from devtools import demo_flow as flow
+from devtools.demo_clock import DemoClock
 from devtools.demo_data import CATALOGUE, DEMO_CAMP, ORDER, STAFF, STAGES
 from patients.models import Patient, Visit
 from pharmacy import services as pharmacy
@@ -50,8 +51,12 @@ class Command(BaseCommand):
             self.stdout.write("The demo camp is already seeded.")
         else:
             rng = random.Random(options["seed"])
-            medicines = self.pharmacy(rng)
-            self.camp_day(rng, options["patients"], medicines)
+            # Today's camp opened this morning: registrations spread until a few minutes ago.
+            self.opened = timezone.localtime().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=4)
+            self.clock = DemoClock(self.opened - dt.timedelta(days=92))
+            with self.clock.running():
+                medicines = self.pharmacy(rng)
+                self.camp_day(rng, options["patients"], medicines)
         self.stdout.write(self.style.SUCCESS("Development users (passwords kept in var/dev-credentials.txt):"))
         for username, role, password in credentials:
             self.stdout.write(f"  {role:<11} {username:<16} {password}")
@@ -79,13 +84,15 @@ class Command(BaseCommand):
     # --- pharmacy -------------------------------------------------------------------------
     def pharmacy(self, rng: random.Random) -> list[Medicine]:
         pharmacist = User.objects.get(username="pat_pharma")
-        today = timezone.localdate()
+        today = timezone.localdate(self.opened)
         medicines = []
         for name, kind, strength, unit, reorder in CATALOGUE:
             medicine = pharmacy.find_duplicate(name, kind, strength) or pharmacy.medicine_create(
                 by=pharmacist, name=name, type=kind, formulation=strength, unit=unit, reorder_level=reorder
             )
             for n, days in enumerate((rng.randint(20, 60), rng.randint(200, 700))):
+                # The long-dated batch came before the earlier camp; the short-dated one yesterday.
+                self.clock.set(self.opened - dt.timedelta(days=1 if n == 0 else 95))
                 pharmacy.batch_receive(
                     by=pharmacist,
                     medicine_id=medicine.pk,
@@ -110,9 +117,10 @@ class Command(BaseCommand):
             expected_patients=count,
         )
         camp = camp_update(by=admin, camp_id=camp.pk, status=MedicalCamp.Status.ACTIVE)
-        # Every stage at least once, the rest drawn by weight.
+        # Every stage at least once, the rest drawn by weight; the first registered are furthest on.
         stages = (ORDER + rng.choices(ORDER, weights=[w for _, w in STAGES], k=max(0, count - len(ORDER))))[:count]
-        rng.shuffle(stages)
+        stages.sort(key=ORDER.index, reverse=True)
+        every = (self.clock.limit - self.opened) / max(1, count)
         busy: set[str] = set()  # a doctor sees one patient at a time
         progress = Progress(count, self.stdout)
         for n, stage in enumerate(stages, start=1):
@@ -122,6 +130,7 @@ class Command(BaseCommand):
                 doctor = people[free[0]] if free else doctor
                 stage = stage if free else "queued"
                 busy.add(doctor.username)
+            self.clock.set(self.opened + every * (n - 1))
             patient = returning.pop() if returning else flow.new_patient(rng, people["vic_volunteer"], f"DEMO-{n:04d}")
             self.one_patient(
                 rng, stage, flow.register(people["vic_volunteer"], patient, camp), people, doctor, catalogue
@@ -135,6 +144,8 @@ class Command(BaseCommand):
     ) -> list[Patient]:
         """A camp held three months ago, whose patients come back today: their earlier visits show."""
         admin = User.objects.filter(username="admin").first()
+        morning = self.opened - dt.timedelta(days=91)
+        self.clock.set(morning)
         camp = camp_create(
             by=admin,
             name=f"{DEMO_CAMP} (earlier)",
@@ -145,11 +156,14 @@ class Command(BaseCommand):
         camp_update(by=admin, camp_id=camp.pk, status=MedicalCamp.Status.ACTIVE)
         patients = []
         for n in range(1, count + 1):
+            self.clock.set(morning + dt.timedelta(minutes=3 * n))
             patient = flow.new_patient(rng, people["vic_volunteer"], f"DEMO-E{n:03d}")
             visit = flow.register(people["vic_volunteer"], patient, camp)
             self.one_patient(rng, "completed", visit, people, people["dr_rao"], catalogue)
             patients.append(patient)
+        self.clock.set(morning + dt.timedelta(hours=6))
         camp_update(by=admin, camp_id=camp.pk, attended_patients=count, status=MedicalCamp.Status.CLOSED)
+        self.clock.set(self.opened - dt.timedelta(minutes=30))
         return patients
 
     def one_patient(
@@ -162,20 +176,29 @@ class Command(BaseCommand):
         catalogue: flow.Catalogue,
     ) -> None:
         """One registered patient taken through the camp flow as far as `stage`."""
-        vol, reached = people["vic_volunteer"], ORDER.index(stage)
+        vol, reached, clock = people["vic_volunteer"], ORDER.index(stage), self.clock
+
+        def later(low: int, high: int) -> None:  # the next step, some minutes on
+            clock.set(clock.now() + dt.timedelta(minutes=rng.randint(low, high)))
+
         if reached >= 1:
+            later(4, 15)
             flow.record_vitals(rng, vol, visit)
         if reached < 2:
             return
+        later(1, 5)
         priority = rng.choices(["normal", "urgent", "emergency"], weights=[85, 12, 3])[0]
         entry = queue.queue_assign(by=vol, visit_id=visit.pk, doctor_id=doctor.pk, priority=priority)
         if reached < 3:
             return
+        later(10, 70)
         opened, written = flow.consult(rng, doctor, entry.pk, catalogue, visit.patient.age_years)
         if reached < 4:
             return
+        later(4, 12)
         queue.queue_update(by=doctor, entry_id=entry.pk, status="completed")
         if reached >= 5:
+            later(3, 20)
             flow.hand_over(rng, people, visit, opened, written, complete=reached >= 6)
 
 
