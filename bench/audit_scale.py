@@ -16,23 +16,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456789")
-os.environ["AUDIT_CONSOLE"] = "off"
-os.environ["AUDIT_SINKS_ENABLED"] = "0"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import boot
 
-import django  # noqa: E402
-
-django.setup()
+boot.setup(AUDIT_SINKS_ENABLED="0")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -53,6 +53,15 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.close()
 
 
+def signed_in(browser: Any, server: Any, username: str, password: str, width: int) -> tuple[Any, Any]:
+    """A fresh browser context `width` px wide (900 high), signed in to admin: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    admin_login(page, server, username, password)
+    return context, page
+
+
 def admin_login(page: Any, live_server: Any, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)

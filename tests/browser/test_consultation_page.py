@@ -6,7 +6,7 @@ import pytest
 
 from consultations.models import Consultation, Prescription, QueueEntry
 from patients.models import Visit
-from tests.browser.conftest import ARTIFACTS, admin_login
+from tests.browser.conftest import ARTIFACTS, signed_in
 from tests.factories import (
     PASSWORD,
     CampFactory,
@@ -39,10 +39,7 @@ def test_save_and_complete_in_chromium_at_both_widths(browser, live_server):
     url = f"{live_server.url}/admin/consultations/consultation/{consultation.pk}/change/"
     ARTIFACTS.mkdir(exist_ok=True)
     for width, name in ((390, "phone"), (1280, "desktop")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        admin_login(page, live_server, "dr_page", PASSWORD)
+        context, page = signed_in(browser, live_server, "dr_page", PASSWORD, width)
         page.goto(url)
         header = page.inner_text(".patient-header")
         assert "Sunita Devi" in header and "52 years" in header and "KP-114" in header
@@ -78,10 +75,7 @@ def test_the_doctors_queue_reads_one_line_per_patient_at_both_widths(browser, li
         entry = QueueEntryFactory(doctor=doctor, visit__patient__name=name, visit__patient__age_years=age)
         VitalsFactory(visit=entry.visit, bp_systolic=128, bp_diastolic=82, pulse=76, rbs=110, spo2=98)
     for width, label in ((1280, "desktop"), (390, "phone")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        admin_login(page, live_server, "dr_queue", PASSWORD)
+        context, page = signed_in(browser, live_server, "dr_queue", PASSWORD, width)
         page.goto(f"{live_server.url}/admin/consultations/queueentry/?mine=1")
         rows = page.locator("#result_list tbody tr")
         assert rows.count() == 4

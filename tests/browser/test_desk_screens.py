@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patients.models import Patient
-from tests.browser.conftest import ARTIFACTS, admin_login
+from tests.browser.conftest import ARTIFACTS, signed_in
 from tests.factories import PASSWORD, CampFactory, PatientFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,10 +17,7 @@ def test_the_desk_at_both_widths(browser, live_server):
     CampFactory(status="active", book_prefix="KOT")
     PatientFactory(book_no="KP-114", name="Sunita Devi", area="Kondapur")
     for width, label in ((390, "phone"), (1280, "desktop")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        admin_login(page, live_server, "vol_desk", PASSWORD)
+        context, page = signed_in(browser, live_server, "vol_desk", PASSWORD, width)
         page.goto(f"{live_server.url}/admin/patients/visit/desk/")
         page.fill("#id_q", "sunita")
         page.click("#desk-search input[type=submit]")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from patients.models import Visit
-from tests.browser.conftest import ARTIFACTS, admin_login
+from tests.browser.conftest import ARTIFACTS, signed_in
 from tests.factories import (
     PASSWORD,
     ConsultationFactory,
@@ -37,10 +37,7 @@ def test_the_pickup_list_and_page_at_both_widths(browser, live_server):
     first = waiting_for_pickup("Lakshmi Narasimha Reddy", 45, medicine)
     waiting_for_pickup("Ramu Goud", 10, medicine)
     for width, label in ((390, "phone"), (1280, "desktop")):  # the desktop walk hands over last
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        admin_login(page, live_server, "ph_screens", PASSWORD)
+        context, page = signed_in(browser, live_server, "ph_screens", PASSWORD, width)
         page.goto(f"{live_server.url}/admin/patients/visit/?pickup=waiting")
         shown = page.locator("#changelist .results").bounding_box()
         links = page.locator("a.pickup-link")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, admin_login
+from tests.browser.conftest import ARTIFACTS, signed_in
 from tests.factories import PASSWORD, UserFactory
 from tests.reports import known_camp
 
@@ -16,10 +16,7 @@ def test_the_camp_report_reads_at_both_widths_and_prints_on_a4(browser, live_ser
     UserFactory(username="aud_report", roles=["auditor"])
     ARTIFACTS.mkdir(exist_ok=True)
     for width, label in ((1280, "desktop"), (390, "phone")):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        admin_login(page, live_server, "aud_report", PASSWORD)
+        context, page = signed_in(browser, live_server, "aud_report", PASSWORD, width)
         page.goto(f"{live_server.url}/admin/camps/medicalcamp/")
         page.click("a.report-link")
         page.wait_for_selector("table.report-table")

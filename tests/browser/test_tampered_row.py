@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import servers
-from tests.browser.conftest import ARTIFACTS, admin_login
+from tests.browser.conftest import ARTIFACTS, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,7 @@ def test_an_edited_row_is_marked_in_the_list_and_its_detail_shows_the_sealed_eve
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         for width, name in ((1280, "desktop"), (390, "phone")):
-            context = browser.new_context(viewport={"width": width, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            admin_login(page, server, "aud_screen", password)
+            context, page = signed_in(browser, server, "aud_screen", password, width)
             page.goto(f"{server.url}/admin/audit/auditevent/")
             marked = page.locator("#result_list tbody tr", has_text="row edited")
             assert marked.count() == 1 and "dr_rao" in marked.inner_text()

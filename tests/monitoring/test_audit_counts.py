@@ -17,28 +17,25 @@ def event(name: str, outcome: str = "success", **extra: str) -> dict:
     return {"event": name, "outcome": outcome, **extra}
 
 
-def test_alarms_throttles_and_replays_are_counted():
-    before = (
+def counted() -> list[float]:
+    return [
         count(M.CHAIN_ALARMS, "forgery"),
         count(M.CHAIN_ALARMS, "rewritten"),
         count(M.SIGN_IN_THROTTLED, "admin"),
         count(M.SIGN_IN_FAILURES, "api"),
         count(M.REPLAYS),
-    )
+    ]
+
+
+def test_alarms_throttles_and_replays_are_counted():
+    before = counted()
     metrics.on_event(None, event("audit.forgery_detected", "failure"))
     metrics.on_event(None, event("audit.chain_rewritten", "failure"))
     metrics.on_event(None, event("auth.login", "failure", source="admin", reason="throttled"))
     metrics.on_event(None, event("auth.login", "failure", source="auth", reason="invalid_credentials"))
     metrics.on_event(None, event("request.replayed"))
     metrics.on_event(None, event("auth.login", "success", source="auth"))  # a sign-in that worked: no failure
-    after = (
-        count(M.CHAIN_ALARMS, "forgery"),
-        count(M.CHAIN_ALARMS, "rewritten"),
-        count(M.SIGN_IN_THROTTLED, "admin"),
-        count(M.SIGN_IN_FAILURES, "api"),
-        count(M.REPLAYS),
-    )
-    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1, 1, 1]
+    assert [a - b for a, b in zip(counted(), before, strict=True)] == [1, 1, 1, 1, 1]
 
 
 class Broken(io.StringIO):
