@@ -12,6 +12,7 @@ catalogue family, a sink. Never a user, a patient, a token, an id or a raw path 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import re
@@ -37,6 +38,10 @@ from core.metrics_merge import MergedFiles
 
 disable_created_metrics()  # no `_created` series: multiprocess mode has none, so neither has one process
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+if os.environ.get(MULTIPROC_ENV):
+    # A management command run with the server's environment (migrate before gunicorn starts, a
+    # cron job) may come first: the directory must exist before the first metric is defined.
+    Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
 LOCK_NAME = ".scrape.lock"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 QUERY_BUCKETS = (0, 1, 2, 5, 10, 20, 50, 100, 200)
@@ -74,6 +79,17 @@ CHAIN_ALARMS = Counter("medcamp_audit_chain_alarms_total", "Alarms of the hash c
 SIGN_IN_FAILURES = Counter("medcamp_auth_failures_total", "Refused sign-ins, by door", ["door"])
 SIGN_IN_THROTTLED = Counter("medcamp_auth_throttled_total", "Throttled sign-in attempts, by door", ["door"])
 REPLAYS = Counter("medcamp_idempotent_replays_total", "Writes answered from a stored Idempotency-Key answer")
+
+
+def _fold_on_exit() -> None:
+    """At a process's normal exit, its files join the archive (a cron job's counts stay, its
+    files do not pile up); gunicorn's child_exit does the same for a worker killed outright."""
+    directory = multiprocess_dir()
+    if directory is not None and directory.is_dir():
+        worker_exited(directory, os.getpid())
+
+
+atexit.register(_fold_on_exit)  # reads the pid at exit: right in every forked worker too
 
 
 def multiprocess_dir() -> Path | None:

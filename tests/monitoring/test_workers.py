@@ -60,3 +60,20 @@ def test_counts_add_up_across_workers_and_survive_a_killed_worker(tmp_path: Path
         assert remote.status_code == 403 and "medcamp_" not in remote.text
     finally:
         server.stop()
+
+
+def test_a_command_run_with_the_servers_environment_leaves_its_counts_not_its_files(tmp_path: Path):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from core.metrics_merge import MergedFiles
+
+    metrics = tmp_path / "not-yet" / "metrics"  # `make camp` migrates before gunicorn makes it
+    env = servers.app_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    servers.manage(env, "migrate", "--noinput")
+    emit = "from audit import event_types as E; from audit.events import emit; emit(E.AUDIT_EXPORTED)"
+    servers.manage(env, "shell", "-c", emit)
+    left = sorted(path.name for path in metrics.glob("*.db"))
+    assert left and all("_archive" in name for name in left), left  # no file per process left behind
+    registry = CollectorRegistry()
+    registry.register(MergedFiles(metrics))
+    assert value(generate_latest(registry).decode(), "medcamp_audit_events_total", family="audit") == 1
