@@ -19,7 +19,7 @@ from django.dispatch import Signal
 from audit import context, store
 from audit.catalogue import EventType
 from audit.sanitize import scrub, sensitive_fields
-from core.metrics import SINK_WRITTEN
+from core.metrics import SINK_FAILED, SINK_WRITTEN
 
 AUDIT_LOGGER_NAME = "medcamp.audit"
 _logger = logging.getLogger(AUDIT_LOGGER_NAME)
@@ -131,7 +131,11 @@ def record_event(
     back with the change (`stored`: it was already written with its history row). The other
     sinks hear of an `on_commit` event only once it commits.
     """
-    held = stored or store.insert(record)
+    try:
+        held = stored or store.insert(record)
+    except Exception:  # the change's transaction fails with it; counted, then raised as before
+        SINK_FAILED.labels("store").inc()
+        raise
     if held:
         SINK_WRITTEN.labels("store").inc()
     shipped = held and bool(settings.AUDIT_SHIP)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
+import pytest
+
 from audit import metrics
 from core import metrics as M
 
@@ -59,3 +61,19 @@ def test_a_sink_that_cannot_write_is_counted_as_failed(monkeypatch):
         assert count(M.SINK_WRITTEN, "file") == written + 1
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.mark.django_db
+def test_a_store_that_cannot_write_is_counted_as_failed(monkeypatch):
+    from audit import event_types as E
+    from audit import store
+    from audit.events import emit
+
+    def full_disk(record):
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(store, "insert", full_disk)
+    failed = count(M.SINK_FAILED, "store")
+    with pytest.raises(OSError):
+        emit(E.AUDIT_EXPORTED)
+    assert count(M.SINK_FAILED, "store") == failed + 1
