@@ -107,24 +107,15 @@ def worker(directory: str, index: int, share: int, routes: list[str]) -> None:
         M.SINK_WRITTEN.labels("store").inc()
         M.REQUESTS_IN_FLIGHT.inc()
         M.REQUESTS_IN_FLIGHT.dec()
+    os._exit(0)  # a live worker's files stay as they are (a normal exit would fold them: core.metrics)
 
 
 def scrape_bench(total: int) -> None:
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls import get_resolver
 
-    from core.metrics import route_template
+    from core.metrics import url_route_templates
 
-    def walk(patterns: list, prefix: str = "") -> list[str]:
-        found = []
-        for pattern in patterns:
-            here = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                found += walk(pattern.url_patterns, here)
-            elif isinstance(pattern, URLPattern):
-                found.append(route_template(here))
-        return sorted(set(found))
-
-    routes = walk(get_resolver().url_patterns)
+    routes = sorted(url_route_templates(get_resolver().url_patterns))
     with tempfile.TemporaryDirectory() as directory:
         share = total // WORKERS
         started = time.perf_counter()

@@ -39,6 +39,13 @@ class ReportSerializer(serializers.Serializer):  # type: ignore[type-arg]
     tables = TableSerializer(many=True)
 
 
+def answer(request: Request, covered: scope.Scope) -> Response:
+    """The report of `covered`, logged as read."""
+    body = made(covered, user_of(request))
+    record_read(covered, source="route")
+    return Response(ReportSerializer(body).data)
+
+
 class CampReportViewSet(ViewSet):
     """GET camps/{id}/report/: one camp's report."""
 
@@ -48,10 +55,7 @@ class CampReportViewSet(ViewSet):
     @extend_schema(operation_id="camps_report", responses=ReportSerializer)
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: int) -> Response:
-        covered = scope.of_camp(pk)
-        body = made(covered, user_of(request))
-        record_read(covered, source="route")
-        return Response(ReportSerializer(body).data)
+        return answer(request, scope.of_camp(pk))
 
 
 class RangeReportView(APIView):
@@ -73,7 +77,4 @@ class RangeReportView(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        covered = scope.of_range(request.query_params)
-        body = made(covered, user_of(request))
-        record_read(covered, source="route")
-        return Response(ReportSerializer(body).data)
+        return answer(request, scope.of_range(request.query_params))

@@ -183,6 +183,29 @@ def route_template(route: str) -> str:
     return route.replace("^", "").replace("$", "").replace("\\", "")
 
 
+UNMATCHED = "unmatched"
+
+
+def route_of(request: Any) -> str:
+    """The route label of a request: its resolved pattern as a template, or `unmatched`."""
+    match = getattr(request, "resolver_match", None)
+    return route_template(match.route) if match is not None and match.route else UNMATCHED
+
+
+def url_route_templates(patterns: list[Any], prefix: str = "") -> set[str]:
+    """Every route label the URLconf can give (`get_resolver().url_patterns`): a bounded set."""
+    from django.urls import URLPattern, URLResolver
+
+    found: set[str] = set()
+    for pattern in patterns:
+        here = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found |= url_route_templates(pattern.url_patterns, here)
+        elif isinstance(pattern, URLPattern):
+            found.add(route_template(here))
+    return found
+
+
 def status_class(status: int) -> str:
     return f"{status // 100}xx" if 100 <= status < 600 else "other"
 

@@ -17,8 +17,6 @@ from django.http import HttpRequest, HttpResponse
 
 from core import metrics as M
 
-UNMATCHED = "unmatched"
-
 
 class RequestMetricsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -41,8 +39,7 @@ class RequestMetricsMiddleware:
                 response = self.get_response(request)
         finally:
             M.REQUESTS_IN_FLIGHT.dec()
-        match = getattr(request, "resolver_match", None)
-        route = M.route_template(match.route) if match is not None and match.route else UNMATCHED
+        route = M.route_of(request)
         status = response.status_code
         M.REQUEST_SECONDS.labels(route, M.method_label(request.method), M.status_class(status)).observe(timer.seconds())
         M.REQUEST_QUERIES.observe(queries[0])

@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from core.metrics import method_label, route_template
+from core.metrics import method_label, route_of
 
 ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
 SERVICE = "medcamp"
@@ -79,8 +79,7 @@ class TracingMiddleware:
 
             with connection.execute_wrapper(traced):
                 response = self.get_response(request)
-            match = getattr(request, "resolver_match", None)
-            route = route_template(match.route) if match is not None and match.route else "unmatched"
+            route = route_of(request)
             span.update_name(f"{method} {route}")
             span.set_attribute("http.request.method", method)
             span.set_attribute("http.route", route)

@@ -204,9 +204,10 @@ def _medicines(prescribed: dict[tuple[int, int], dict[str, int]], scope: Scope) 
     rows = []
     for pk in sorted(wanted, key=lambda pk: (names[pk].lower(), pk)):
         stock = moved.get(pk)
-        flows = [0] * 6 if stock is None else [stock["at_start"], stock["received"], -stock["dispensed"]]
-        if stock is not None:
-            flows += [stock["adjusted"], -stock["expired"], stock["at_end"]]
+        flows = [0] * 6
+        if stock is not None:  # out of stock is negative in the movements: shown as a count
+            flows = [stock["at_start"], stock["received"], -stock["dispensed"], stock["adjusted"], -stock["expired"]]
+            flows.append(stock["at_end"])
         rows.append([names[pk], *cells.get(pk, [0, 0, 0]), *flows])
     columns = ["Medicine", "Units prescribed", "Units dispensed", "Patients served", "Stock at start", "Received"]
     columns += ["Dispensed from stock", "Adjusted (+/-)", "Expired", "Stock at end"]

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from audit.event_types import EVENTS
-from core.metrics import METHODS, route_template
+from core.metrics import METHODS, UNMATCHED, url_route_templates
 from patients.models import Visit
 from tests.factories import CampFactory, MedicineFactory, StockBatchFactory, UserFactory
 from tests.monitoring.scrape import samples
 
 pytestmark = pytest.mark.django_db
-
-
-def routes(patterns: list[Any], prefix: str = "") -> set[str]:
-    found = set()
-    for pattern in patterns:
-        here = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            found |= routes(pattern.url_patterns, here)
-        elif isinstance(pattern, URLPattern):
-            found.add(route_template(here))
-    return found
 
 
 def camp_day(client_for) -> None:
@@ -54,7 +41,7 @@ def test_every_label_value_is_from_a_bounded_set(client_for):
     camp_day(client_for)
     text = Client().get("/metrics").content.decode()
     allowed = {
-        "route": routes(get_resolver().url_patterns) | {"unmatched"},
+        "route": url_route_templates(get_resolver().url_patterns) | {UNMATCHED},
         "method": set(METHODS) | {"other"},
         "status": {f"{n}xx" for n in range(1, 6)} | {"other"},
         "family": {entry.name.split(".", 1)[0] for entry in EVENTS},
