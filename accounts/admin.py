@@ -11,6 +11,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import ManyToManyField
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.permissions import user_of
@@ -39,8 +41,12 @@ class SignInForm(AdminAuthenticationForm):
             return self.get_invalid_login_error()
         minutes = -(-(refused.retry_after or 60) // 60)
         return forms.ValidationError(
-            "Too many failed sign-ins for this username from this address. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            ngettext(
+                "Too many failed sign-ins for this username from this address. Try again in %(minutes)d minute.",
+                "Too many failed sign-ins for this username from this address. Try again in %(minutes)d minutes.",
+                minutes,
+            ),
+            params={"minutes": minutes},
             code=ErrorCode.THROTTLED,
         )
 
@@ -54,12 +60,17 @@ class UserAdmin(AuditedHistoryAdmin, DjangoUserAdmin):  # type: ignore[misc]
 
     list_display = ("username", "first_name", "last_name", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff", "groups")
+    fieldsets = (  # Django's, with the user's language beside their name
+        *(DjangoUserAdmin.fieldsets or ())[:1],
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        *(DjangoUserAdmin.fieldsets or ())[2:],
+    )
     search_fields = ("username", "first_name", "last_name", "email")
 
     def formfield_for_manytomany(self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups":  # only roles may be granted, as in the API
             kwargs["queryset"] = Group.objects.filter(name__in=ALL_ROLES).order_by("name")
-            kwargs.setdefault("help_text", "The user's roles. A role grants its permissions here and in the API.")
+            kwargs.setdefault("help_text", _("The user's roles. A role grants its permissions here and in the API."))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

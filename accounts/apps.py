@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Users and roles"
+    verbose_name = _("Users and roles")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -16,22 +17,23 @@ from accounts.tokens import PASSWORD_CLAIM, password_version
 from audit import event_types as E
 from audit.events import emit
 from core.error_codes import ErrorCode
+from core.languages import use_preference
 
 REASONS = {
-    ErrorCode.TOKEN_EXPIRED: "The access token has expired; refresh it or log in again.",
-    ErrorCode.TOKEN_INVALID: "The access token is malformed or its signature is wrong.",
-    ErrorCode.TOKEN_MISSING_USER_CLAIM: "The access token names no user.",
-    ErrorCode.USER_NOT_FOUND: "The user of this token no longer exists.",
-    ErrorCode.USER_INACTIVE: "The user of this token is deactivated.",
-    ErrorCode.TOKEN_REVOKED: "The password changed after this token was issued; log in again.",
+    ErrorCode.TOKEN_EXPIRED: _("The access token has expired; refresh it or log in again."),
+    ErrorCode.TOKEN_INVALID: _("The access token is malformed or its signature is wrong."),
+    ErrorCode.TOKEN_MISSING_USER_CLAIM: _("The access token names no user."),
+    ErrorCode.USER_NOT_FOUND: _("The user of this token no longer exists."),
+    ErrorCode.USER_INACTIVE: _("The user of this token is deactivated."),
+    ErrorCode.TOKEN_REVOKED: _("The password changed after this token was issued; log in again."),
 }
 
 
 # What is wrong with an Authorization header that is not `Bearer <token>`, in words.
-EMPTY_HEADER = "The Authorization header has no token: send 'Bearer <access token>'."
-EXTRA_WORDS = "The Authorization header must be 'Bearer <access token>': two words and one space."
-OTHER_SCHEME = "The Authorization header must use the Bearer scheme: 'Bearer <access token>'."
-NOT_ASCII = "The Authorization header holds characters no access token has."
+EMPTY_HEADER = _("The Authorization header has no token: send 'Bearer <access token>'.")
+EXTRA_WORDS = _("The Authorization header must be 'Bearer <access token>': two words and one space.")
+OTHER_SCHEME = _("The Authorization header must use the Bearer scheme: 'Bearer <access token>'.")
+NOT_ASCII = _("The Authorization header holds characters no access token has.")
 
 
 class TokenRejected(exceptions.AuthenticationFailed):
@@ -39,11 +41,11 @@ class TokenRejected(exceptions.AuthenticationFailed):
 
     audited = True
 
-    def __init__(self, code: ErrorCode, detail: str | None = None) -> None:
+    def __init__(self, code: ErrorCode, detail: Any = None) -> None:
         super().__init__(detail or REASONS[code], code=code)
 
 
-def reject(code: ErrorCode, user_id: Any = None, detail: str | None = None) -> TokenRejected:
+def reject(code: ErrorCode, user_id: Any = None, detail: Any = None) -> TokenRejected:
     emit(
         E.AUTH_TOKEN_REJECTED,
         outcome="failure",
@@ -56,7 +58,7 @@ def reject(code: ErrorCode, user_id: Any = None, detail: str | None = None) -> T
     return TokenRejected(code, detail)
 
 
-def bad_header(detail: str) -> TokenRejected:
+def bad_header(detail: Any) -> TokenRejected:
     return reject(ErrorCode.BAD_AUTHORIZATION_HEADER, detail=detail)
 
 
@@ -66,7 +68,9 @@ class AuditedJWTAuthentication(JWTAuthentication):
         if header is None:
             return None  # anonymous: a view that needs a user answers 401 not_authenticated
         token = self.validated(self.token_in(header))
-        return self.user_for(token), token
+        user = self.user_for(token)
+        use_preference(request, user)
+        return user, token
 
     @staticmethod
     def token_in(header: str) -> bytes:

@@ -7,9 +7,11 @@ from functools import cached_property
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMIN
 from audit.history import AuditedHistory, AuditedModel
+from core.languages import LanguageField
 
 
 class User(AuditedModel, AbstractUser):
@@ -24,6 +26,17 @@ class User(AuditedModel, AbstractUser):
         "is_active",
         "is_staff",
         "is_superuser",
+        "language",
+    )
+
+    # The language of the user's screens, applied at sign-in; the API's when the app asks for none.
+    # Empty: none chosen yet, so the sign-in page's (the browser's or the last switch on this device).
+    language = LanguageField(
+        _("language"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The language MedCamp's screens are shown in for this user."),
     )
 
     # The password hash and login times never enter the history tables.

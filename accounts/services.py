@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit import event_types as E
@@ -51,13 +52,17 @@ def _check_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError(f"Some fields are invalid: {exc.messages[0]}", fields={"password": exc.messages}) from None
+        raise DomainError(
+            _("Some fields are invalid: %(first)s"),
+            params={"first": exc.error_list[0].messages[0]},
+            fields={"password": exc.error_list},
+        ) from None
 
 
 def _role_group(role: str) -> Group:
     group = Group.objects.filter(name=role).first()
     if group is None:
-        raise NotFound(f"There is no role named {role!r}.", code=ErrorCode.UNKNOWN_ROLE)
+        raise NotFound(_("There is no role named “%(role)s”."), params={"role": role}, code=ErrorCode.UNKNOWN_ROLE)
     return group
 
 
@@ -67,7 +72,11 @@ def user_assign_role(*, by: User, user: User, role: str) -> User:
     group = _role_group(role)
     before = user.role_names()
     if role in before:
-        raise Conflict(f"{user.username} already has the role {role}.", code=ErrorCode.ROLE_ALREADY_ASSIGNED)
+        raise Conflict(
+            _("%(user)s already has the role %(role)s."),
+            params={"user": user.username, "role": role},
+            code=ErrorCode.ROLE_ALREADY_ASSIGNED,
+        )
     user.groups.add(group)
     _after_roles_change(by=by, user=user, before=before, event=E.USER_ROLE_ASSIGNED, role=role)
     return user
@@ -79,7 +88,11 @@ def user_remove_role(*, by: User, user: User, role: str) -> User:
     group = _role_group(role)
     before = user.role_names()
     if role not in before:
-        raise Conflict(f"{user.username} does not have the role {role}.", code=ErrorCode.ROLE_NOT_ASSIGNED)
+        raise Conflict(
+            _("%(user)s does not have the role %(role)s."),
+            params={"user": user.username, "role": role},
+            code=ErrorCode.ROLE_NOT_ASSIGNED,
+        )
     user.groups.remove(group)
     _after_roles_change(by=by, user=user, before=before, event=E.USER_ROLE_REMOVED, role=role)
     return user

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as s
 from rest_framework import status
@@ -66,10 +68,15 @@ def _refusal(refused: SignInRefused) -> DomainError:
     if refused.code == ErrorCode.THROTTLED:
         minutes = -(-(refused.retry_after or 60) // 60)
         return Throttled(
-            f"Too many failed logins; try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            ngettext_lazy(
+                "Too many failed logins; try again in %(minutes)d minute.",
+                "Too many failed logins; try again in %(minutes)d minutes.",
+                minutes,
+            ),
+            params={"minutes": minutes},
             retry_after=refused.retry_after,
         )
-    return DomainError("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS, audited=True)
+    return DomainError(_("Wrong username or password."), code=ErrorCode.INVALID_CREDENTIALS, audited=True)
 
 
 class Throttled(DomainError):
@@ -77,8 +84,8 @@ class Throttled(DomainError):
 
     default_code = ErrorCode.THROTTLED
 
-    def __init__(self, detail: str, retry_after: int | None) -> None:
-        super().__init__(detail, audited=True)
+    def __init__(self, detail: Any, retry_after: int | None, params: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, params=params, audited=True)
         self.wait = retry_after  # DRF's handler sends it as the Retry-After header
 
 
@@ -95,9 +102,9 @@ class RefreshView(APIView):
         user = User.objects.filter(pk=refresh.get("user_id")).first()
         if user is None or not user.is_active:
             code = ErrorCode.USER_NOT_FOUND if user is None else ErrorCode.USER_INACTIVE
-            raise DomainError("This refresh token's user cannot sign in.", code=code)
+            raise DomainError(_("This refresh token's user cannot sign in."), code=code)
         if refresh.get(PASSWORD_CLAIM) != password_version(user):
-            raise DomainError("The password changed after this token was issued.", code=ErrorCode.TOKEN_REVOKED)
+            raise DomainError(_("The password changed after this token was issued."), code=ErrorCode.TOKEN_REVOKED)
         return Response({"access": str(refresh.access_token)})
 
 
@@ -118,7 +125,9 @@ class LogoutView(Idempotent, APIView):
         if raw:
             refresh = _refresh_token(raw)
             if str(refresh.get("user_id")) != str(request.user.pk):
-                raise Forbidden("That refresh token belongs to another user.", code=ErrorCode.REFRESH_TOKEN_NOT_OWNED)
+                raise Forbidden(
+                    _("That refresh token belongs to another user."), code=ErrorCode.REFRESH_TOKEN_NOT_OWNED
+                )
             refresh.blacklist()
             blacklisted = True
         emit(
@@ -132,7 +141,7 @@ class LogoutView(Idempotent, APIView):
             },
             message=f"{request.user.get_username()} logged out",
         )
-        message = "Logged out. Delete the access and refresh tokens stored on this device."
+        message = gettext("Logged out. Delete the access and refresh tokens stored on this device.")
         return Response({"message": message, "refresh_blacklisted": blacklisted})
 
 
@@ -169,7 +178,7 @@ class UserViewSet(AuditedList, AuditedRetrieve, ViewSet):
         user: User = super().get_object()
         me = user_of(self.request)
         if self.action == "retrieve" and user.pk != me.pk and not me.has_role(ADMIN, AUDITOR):
-            raise Forbidden("You may view only your own account.")
+            raise Forbidden(_("You may view only your own account."))
         return user
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
@@ -203,6 +212,6 @@ def _refresh_token(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]
     except ExpiredTokenError:
-        raise DomainError("The refresh token has expired; log in again.", code=ErrorCode.TOKEN_EXPIRED) from None
+        raise DomainError(_("The refresh token has expired; log in again."), code=ErrorCode.TOKEN_EXPIRED) from None
     except TokenError:
-        raise DomainError("The refresh token is invalid or revoked.", code=ErrorCode.TOKEN_INVALID) from None
+        raise DomainError(_("The refresh token is invalid or revoked."), code=ErrorCode.TOKEN_INVALID) from None

@@ -31,6 +31,7 @@ from audit.refusals import log_domain_refusal, log_refusal
 from audit.sanitize import mask, sensitive_fields
 from core.error_codes import ErrorCode
 from core.errors import DomainError
+from core.languages import english
 from core.params import whole_number
 
 
@@ -94,7 +95,7 @@ class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             event,
             source="admin",
             details=details,
-            message=f"{event.words} {self.model._meta.verbose_name_plural}: {changelist.result_count}",
+            message=f"{event.words} {english(self.model._meta.verbose_name_plural)}: {changelist.result_count}",
         )
 
 

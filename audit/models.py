@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.catalogue import ACTIONS
 from audit.events import OUTCOMES, SOURCES
@@ -29,29 +30,29 @@ def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
 class AuditEvent(models.Model):
     audit_type = "audit_event"  # reads of the store are events too
 
-    event_id = models.CharField(max_length=32)  # a uuid4; no index: every insert would pay for it
-    timestamp = models.DateTimeField()
-    event = models.CharField(max_length=100)
-    action = models.CharField(max_length=16, choices=_choices(ACTIONS))
-    outcome = models.CharField(max_length=16, choices=_choices(OUTCOMES))
-    reason = models.CharField(max_length=64, blank=True)
-    source = models.CharField(max_length=16, choices=_choices(SOURCES))
-    actor_id = models.BigIntegerField(null=True)
-    actor_username = models.CharField(max_length=150, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
-    target_type = models.CharField(max_length=40, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    patient_id = models.BigIntegerField(null=True)
-    visit_id = models.BigIntegerField(null=True)
-    camp_id = models.BigIntegerField(null=True)
-    data = models.TextField(help_text="the whole event, canonical JSON: what the seal hashes")
-    mac = models.CharField(max_length=64, blank=True, default="", help_text="HMAC of `data` (audit.keys)")
+    event_id = models.CharField(_("event id"), max_length=32)  # a uuid4; no index: every insert would pay for it
+    timestamp = models.DateTimeField(_("timestamp"))
+    event = models.CharField(_("event"), max_length=100)
+    action = models.CharField(_("action"), max_length=16, choices=_choices(ACTIONS))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=_choices(OUTCOMES))
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=_choices(SOURCES))
+    actor_id = models.BigIntegerField(_("actor id"), null=True)
+    actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    target_type = models.CharField(_("target type"), max_length=40, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    patient_id = models.BigIntegerField(_("patient id"), null=True)
+    visit_id = models.BigIntegerField(_("visit id"), null=True)
+    camp_id = models.BigIntegerField(_("camp id"), null=True)
+    data = models.TextField(_("data"), help_text=_("the whole event, canonical JSON: what the seal hashes"))
+    mac = models.CharField(_("mac"), max_length=64, blank=True, default="", help_text=_("HMAC of `data` (audit.keys)"))
 
     class Meta:
         managed = False
         db_table = "audit_auditevent"
         ordering = ["-id"]
-        verbose_name = "audit event"
+        verbose_name = _("audit event")
         # One index per question an auditor asks, and no more: each costs every insert.
         indexes = [
             models.Index(fields=["timestamp"], name="audit_event_time"),
@@ -73,12 +74,14 @@ class AuditEvent(models.Model):
 
 
 class AuditSeal(models.Model):
-    seq = models.BigIntegerField(primary_key=True)
-    event_pk = models.BigIntegerField(unique=True, help_text="AuditEvent.id (not a foreign key: see audit_verify)")
-    event_id = models.CharField(max_length=32)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
-    sealed_at = models.DateTimeField()
+    seq = models.BigIntegerField(_("seq"), primary_key=True)
+    event_pk = models.BigIntegerField(
+        _("event pk"), unique=True, help_text=_("AuditEvent.id (not a foreign key: see audit_verify)")
+    )
+    event_id = models.CharField(_("event id"), max_length=32)
+    prev_hash = models.CharField(_("prev hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"))
 
     class Meta:
         managed = False
@@ -92,9 +95,9 @@ class AuditSeal(models.Model):
 class ShipCursor(models.Model):
     """How far a shared sink has been sent the store's events, by seal seq (audit.shipper)."""
 
-    sink = models.CharField(max_length=40, primary_key=True)
-    seq = models.BigIntegerField(default=0)
-    shipped_at = models.DateTimeField(null=True)
+    sink = models.CharField(_("sink"), max_length=40, primary_key=True)
+    seq = models.BigIntegerField(_("seq"), default=0)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True)
 
     def __str__(self) -> str:
         return f"{self.sink} at seq {self.seq}"

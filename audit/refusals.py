@@ -63,19 +63,21 @@ def log_domain_refusal(
     record: Any = None,
     scope: Mapping[str, int] | None = None,
 ) -> None:
-    """Log a service's refusal: its code, sentence, fields and extras, and the record it concerns.
+    """Log a service's refusal: its code, sentence, fields and extras (in English, whatever the
+    language the person was answered in), and the record it concerns.
 
     `record` is what the door has of the record when the service did not name it: a loaded
     record, or `{type, id}` from the URL.
     """
+    detail, fields = exc.english()
     log_refusal(
         attempted,
         code=exc.code,
-        detail=str(exc.detail),
+        detail=detail,
         source=source,
         record=exc.record if exc.record is not None else _loaded(record),
         target=record if isinstance(record, Mapping) else None,
-        fields=exc.fields,
+        fields=fields,
         extra=exc.extra,
         scope=scope,
     )

@@ -30,6 +30,7 @@ from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from audit import event_types as E
 from audit import store
@@ -62,7 +63,7 @@ def trail_url(patient_id: int) -> str:
 
 
 class PatientFilter(admin.SimpleListFilter):
-    title = "patient"
+    title = _("patient")
     parameter_name = "patient"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -85,7 +86,7 @@ class PatientFilter(admin.SimpleListFilter):
 
 
 class FamilyFilter(admin.SimpleListFilter):
-    title = "event"
+    title = _("event")
     parameter_name = "family"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -139,31 +140,31 @@ class AuditEventAdmin(AuditedReadsAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return people.with_patient_labels(super().get_queryset(request))
 
-    @admin.display(description="time (camp)", ordering="timestamp")
+    @admin.display(description=_("time (camp)"), ordering="timestamp")
     def time(self, event: AuditEvent) -> str:
         return people.camp_time(event.timestamp)
 
-    @admin.display(description="actor")
+    @admin.display(description=_("actor"))
     def actor(self, event: AuditEvent) -> Any:
         attempted = people.attempted_username(event.event, event.outcome, event.data)
         if attempted and not event.actor_username:
             return format_html('{} <em class="attempted">(attempted)</em>', attempted)
         return event.actor_username or "-"
 
-    @admin.display(description="request")
+    @admin.display(description=_("request"))
     def request_ref(self, event: AuditEvent) -> Any:
         if not event.request_id:
             return "-"
         return format_html('<span title="{}">{}</span>', event.request_id, event.request_id[:8])
 
-    @admin.display(description="patient")
+    @admin.display(description=_("patient"))
     def patient(self, event: AuditEvent) -> Any:
         if event.patient_id is None:
             return "-"
         label = getattr(event, "patient_label", None) or f"patient {event.patient_id}"
         return format_html('<a href="{}">{}</a>', trail_url(event.patient_id), label)
 
-    @admin.display(description="event")
+    @admin.display(description=_("event"))
     def event_marked(self, event: AuditEvent) -> Any:
         if not _disagreements(event):
             return event.event
@@ -171,7 +172,7 @@ class AuditEventAdmin(AuditedReadsAdmin):
             '{} <strong class="edited">row edited: its columns disagree with its seal</strong>', event.event
         )
 
-    @admin.display(description="sealed event")
+    @admin.display(description=_("sealed event"))
     def sealed_event(self, event: AuditEvent) -> Any:
         try:
             sealed = store.columns(event.payload())
@@ -194,15 +195,15 @@ class AuditEventAdmin(AuditedReadsAdmin):
         )
         return format_html('<p>{}</p><table style="{}">{}</table>', verdict, WRAP, rows)
 
-    @admin.display(description="target")
+    @admin.display(description=_("target"))
     def target(self, event: AuditEvent) -> str:
         return f"{event.target_type} {event.target_id}".strip() or "-"
 
-    @admin.display(description="the whole event")
+    @admin.display(description=_("the whole event"))
     def whole_event(self, event: AuditEvent) -> Any:
         return format_html('<pre style="{}">{}</pre>', WRAP, json.dumps(event.payload(), indent=2, sort_keys=True))
 
-    @admin.display(description="seal")
+    @admin.display(description=_("seal"))
     def seal(self, event: AuditEvent) -> Any:
         seal = AuditSeal.objects.filter(event_pk=event.pk).first()
         if seal is None:

@@ -18,7 +18,7 @@ class CampAdmin(ServiceAdmin):
     list_display = ("name", "date", "location", "status", "expected_patients", "attended_patients")
     list_filter = ("status", "date")
     search_fields = ("name__folds", "location__folds")
-    fields = ("name", "date", "location", "book_prefix", "expected_patients", "attended_patients", "status")
+    fields = ("name", "date", "location", "language", "book_prefix", "expected_patients", "attended_patients", "status")
     date_hierarchy = "date"
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:

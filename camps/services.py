@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.history import audited_save
@@ -28,7 +29,7 @@ def camp_update(*, by: User | None, camp_id: int, **changes: Any) -> MedicalCamp
     """Partial update; a status change must follow planned -> active -> closed."""
     camp = one_or_404(MedicalCamp.objects.select_for_update(), camp_id)
     if "status" in changes:
-        check_transition(MedicalCamp.TRANSITIONS, camp.status, changes["status"], what="camp")
+        check_transition(MedicalCamp.TRANSITIONS, camp.status, changes["status"], what=_("camp"))
     for name, value in changes.items():
         setattr(camp, name, value)
     audited_save(camp, by=by)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,7 +22,7 @@ from audit import event_types as E
 from audit.events import build_event, record_event, write
 from audit.refusals import log_refusal
 from core.error_codes import ErrorCode
-from core.errors import NotFound, error_body
+from core.errors import DomainError, NotFound, error_body
 from core.params import whole_number
 from core.serializers import MAX_ID
 
@@ -69,17 +70,35 @@ def _audit_refusal(
     record = getattr(exc, "record", None)
     if record is None and "pk" in kwargs:
         record = _named_record(view, kwargs["pk"])
+    detail, fields = in_english(exc, body)
     log_refusal(
         E.EVENTS.attempt(resource, verb),
         code=body["code"],
-        detail=f"{method} {status_code}: {body['detail']}",
+        detail=f"{method} {status_code}: {detail}",
         source="route",
         record=record if getattr(record, "pk", None) is not None else None,
         target=record if isinstance(record, dict) else None,
-        fields=body.get("fields"),
+        fields=fields,
         status=status_code,
         scope=_named_in_body(request),
     )
+
+
+def in_english(exc: exceptions.APIException, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """The refusal as the audit trail records it, in English whatever language answered it.
+
+    A domain error renders its own sentence again in English; DRF's validation messages are
+    already words in the request's language, so the trail keeps each field's error codes
+    ("required", "max_value"); any other refusal is told by its code's meaning.
+    """
+    if isinstance(exc, DomainError):
+        return exc.english()
+    if isinstance(exc, exceptions.ValidationError):
+        codes = exc.get_codes()
+        named = codes if isinstance(codes, dict) else {"non_field_errors": codes}
+        fields = {str(k): v if isinstance(v, list) else [v] for k, v in named.items()}
+        return f"Some fields are invalid: {', '.join(fields)}", fields
+    return ErrorCode(body["code"]).meaning, body.get("fields")  # type: ignore[call-arg]  # a lookup by value
 
 
 _SCOPE_KEYS = {"patient": "patient_id", "visit": "visit_id", "camp": "camp_id"}
@@ -119,7 +138,7 @@ def _json_error(code: ErrorCode, detail: str) -> JsonResponse:
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
-        return _json_error(ErrorCode.NOT_FOUND, "No such endpoint.")
+        return _json_error(ErrorCode.NOT_FOUND, gettext("No such endpoint."))
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception or Http404())
@@ -144,7 +163,7 @@ def handler500(request: HttpRequest) -> Any:
     except DatabaseError:
         write(record)  # the store is in the database that failed: the file and LogBull still hear of it
     if request.path.startswith("/api/"):
-        return _json_error(ErrorCode.SERVER_ERROR, "Internal server error; the event was logged.")
+        return _json_error(ErrorCode.SERVER_ERROR, gettext("Internal server error; the event was logged."))
     from django.views.defaults import server_error
 
     return server_error(request)
@@ -164,7 +183,7 @@ def _unavailable(request: Any, answer: Any) -> Any:
         )
     )
     code = ErrorCode.DATABASE_UNAVAILABLE
-    body = {"detail": "The database cannot be reached; try again shortly.", "code": code.value}
+    body = {"detail": gettext("The database cannot be reached; try again shortly."), "code": code.value}
     response = answer(body, status=code.status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.locale.LanguageMiddleware",  # after authentication: a signed-in user's language
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -147,6 +148,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en"
+# Screens, API messages and the slip speak these; a language is its catalogues and one line here
+# (docs/languages.md). Ours come first: admin_locale fills gaps in Django's. Audit stays English.
+LANGUAGES = [
+    ("en", "English"),
+    ("hi", "हिन्दी"),
+    ("te", "తెలుగు"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "admin_locale"]
 # The camps' local time: admin shows it, and "today" (is a batch expired?) is the camp's date.
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")
 try:
@@ -158,16 +167,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# In production, collectstatic writes hashed names that WhiteNoise serves with a year-long,
-# immutable cache; development and tests serve the apps' files as they are.
+# Production: hashed names WhiteNoise serves with a year-long cache; development serves as they are.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not (DEBUG or TESTING))
+_STATIC_STORAGE = f"whitenoise.storage.Compressed{'Manifest' if STATIC_MANIFEST else ''}StaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if STATIC_MANIFEST
-        else "whitenoise.storage.CompressedStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": _STATIC_STORAGE},
 }
 # Serve static files straight from the apps in development and tests (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
@@ -176,8 +181,7 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = trust REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
-# HTTPS (the programme server, behind a TLS proxy): docs/deployment.md lists the values.
-# A camp laptop on a hotspot serves plain HTTP and leaves these off.
+# HTTPS (the programme server, behind a TLS proxy; docs/deployment.md); a camp laptop leaves these off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
@@ -188,10 +192,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):  # the proxy sets X-Forwarded-Pro
 
 # Argon2 first; a user whose hash is older is upgraded when they next sign in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    f"django.contrib.auth.hashers.{name}PasswordHasher" for name in ("Argon2", "PBKDF2", "PBKDF2SHA1", "Scrypt")
 ]
 
 REST_FRAMEWORK = {

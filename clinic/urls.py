@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.language import set_my_language
 from audit.views import HealthView
 from clinic.metrics import metrics_view
 
@@ -26,6 +28,7 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus: clinic/metrics.py, docs/monitoring.md
+    path("admin/language/", admin.site.admin_view(set_my_language), name="set-my-language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api)),
 ]
@@ -36,4 +39,4 @@ handler500 = "clinic.errors.handler500"
 admin.site.site_header = "MedCamp"
 admin.site.index_template = "admin/medcamp_index.html"  # the camp day at a glance (consultations)
 admin.site.site_title = "MedCamp"
-admin.site.index_title = "Camp records"
+admin.site.index_title = _("Camp records")

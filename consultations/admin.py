@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
@@ -46,12 +48,12 @@ def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> Non
 
 
 class MyQueueFilter(admin.SimpleListFilter):
-    title = "queue"
+    title = _("queue")
     parameter_name = "mine"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         # Only a doctor has a queue of their own; for anyone else it would be an empty list.
-        return [("1", "My open queue")] if request.user.has_role(DOCTOR) else []  # type: ignore[union-attr]
+        return [("1", gettext("My open queue"))] if request.user.has_role(DOCTOR) else []  # type: ignore[union-attr]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() != "1":
@@ -60,7 +62,7 @@ class MyQueueFilter(admin.SimpleListFilter):
 
 
 class DoctorFilter(admin.SimpleListFilter):
-    title = "doctor"
+    title = _("doctor")
     parameter_name = "doctor"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -124,22 +126,27 @@ class QueueEntryAdmin(ServiceAdmin):
         if entry.consultation_id:
             url = reverse("admin:consultations_consultation_change", args=[entry.consultation_id])
             return format_html(
-                '<a href="{}" class="open-consultation" title="Open consultation">'
-                '<span class="wide-only">Open consultation</span><span class="phone-only">Open</span></a>',
+                '<a href="{}" class="open-consultation" title="{}">'
+                '<span class="wide-only">{}</span><span class="phone-only">{}</span></a>',
                 url,
+                gettext("Open consultation"),
+                gettext("Open consultation"),
+                gettext("Open"),
             )
         if entry.status == QueueEntry.Status.WAITING:
             url = reverse("admin:consultations_queueentry_start", args=[entry.pk])
             return format_html(
-                '<button type="submit" form="queue-action" formaction="{}" class="start">Start</button>', url
+                '<button type="submit" form="queue-action" formaction="{}" class="start">{}</button>',
+                url,
+                gettext("Start"),
             )
         return ""
 
-    @admin.display(description="token")
+    @admin.display(description=_("token"))
     def token(self, entry: QueueEntry) -> int:
         return entry.visit.token_number
 
-    @admin.display(description="patient")
+    @admin.display(description=_("patient"))
     def patient(self, entry: QueueEntry) -> SafeString:
         person = entry.visit.patient
         urgent = "" if entry.priority == QueueEntry.Priority.NORMAL else entry.get_priority_display().upper()
@@ -151,18 +158,18 @@ class QueueEntryAdmin(ServiceAdmin):
             urgent,
         )
 
-    @admin.display(description="vitals")
+    @admin.display(description=_("vitals"))
     def vitals(self, entry: QueueEntry) -> str:
         taken = getattr(entry.visit, "vitals", None)
         if taken is None:
-            return "no vitals"
-        return ", ".join(flag.shown(taken) for flag in flagged(taken)) or "normal"
+            return gettext("no vitals")
+        return ", ".join(flag.shown(taken) for flag in flagged(taken)) or gettext("normal")
 
-    @admin.display(description="waited")
+    @admin.display(description=_("waited"))
     def waited(self, entry: QueueEntry) -> str:
         if entry.status not in QueueEntry.OPEN or entry.queued_at is None:
             return "-"
-        return f"{minutes_since(entry.queued_at)} min"
+        return gettext("%(minutes)s min") % {"minutes": minutes_since(entry.queued_at)}
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = form.cleaned_data
@@ -216,11 +223,19 @@ class ConsultationAdmin(ServiceAdmin):
             consultation, nothing = consultation_complete(by=user_of(request), consultation_id=obj.pk)
         except DomainError as exc:
             log_domain_refusal(exc, EVENTS.attempt("queue_entry", Kind.UPDATE), source="admin", record=obj)
-            self.message_user(request, f"Saved, but not completed: {exc.detail}", messages.ERROR)
+            self.message_user(
+                request, gettext("Saved, but not completed: %(why)s") % {"why": exc.detail}, messages.ERROR
+            )
             return HttpResponseRedirect(request.path)
         visit = consultation.visit
-        outcome = "nothing to dispense: the visit is completed" if nothing else "the patient goes to the pharmacy"
-        done = f"Saved and completed token {visit.token_number} ({visit.patient.name}): {outcome}."
+        values = {"token": visit.token_number, "patient": visit.patient.name}
+        if nothing:
+            done = gettext(
+                "Saved and completed token %(token)s (%(patient)s): nothing to dispense: the visit is completed."
+            )
+        else:
+            done = gettext("Saved and completed token %(token)s (%(patient)s): the patient goes to the pharmacy.")
+        done = done % values
         self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:consultations_queueentry_changelist") + "?mine=1")
 
@@ -245,15 +260,15 @@ class ConsultationAdmin(ServiceAdmin):
             return (*ABOUT_THE_PATIENT, "doctor", *CLINICAL)
         return (*ABOUT_THE_PATIENT, "doctor", "counselling_notes")
 
-    @admin.display(description="patient")
+    @admin.display(description=_("patient"))
     def patient(self, consultation: Consultation) -> SafeString:
         return patient_panel.header(consultation)
 
-    @admin.display(description="today's vitals")
+    @admin.display(description=_("today's vitals"))
     def todays_vitals(self, consultation: Consultation) -> SafeString:
         return patient_panel.todays_vitals(consultation.visit)
 
-    @admin.display(description="earlier visits")
+    @admin.display(description=_("earlier visits"))
     def earlier_visits(self, consultation: Consultation) -> SafeString:
         return patient_panel.earlier_visits(consultation.visit)
 

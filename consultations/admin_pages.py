@@ -6,7 +6,7 @@
 - the pharmacist's pickup page for a visit (visit_dispense), refusals shown with nothing written;
 - the volunteer's desk: find or register a patient for the active camp, record vitals and send
   them to a doctor in one transaction, ending with the token number;
-- the patient's printed slip (A5), whose opening is a read event.
+- (the patient's printed slip is consultations.slip).
 Every write logs the same events as the API, with `source: admin`.
 """
 
@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import user_of
@@ -48,10 +50,10 @@ from patients.serializers import PatientSerializer, VitalsSerializer
 def _refused(request: HttpRequest, exc: DomainError, attempted: EventType, record: Any = None) -> None:
     """A refusal on a page: shown to the user and logged through the one refusal path."""
     log_domain_refusal(exc, attempted, source="admin", record=record)
-    messages.error(request, f"Not done: {exc.detail}")
+    messages.error(request, gettext("Not done: %(why)s") % {"why": exc.detail})
 
 
-def _read(visit: Visit, event: EventType, message: str, details: dict[str, Any] | None = None) -> None:
+def read_event(visit: Visit, event: EventType, message: str, details: dict[str, Any] | None = None) -> None:
     emit(
         event,
         source="admin",
@@ -106,10 +108,11 @@ def pickup_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> 
             if _dispense(request, visit):
                 return HttpResponseRedirect(request.path)
     lines = camp_day.pickup_page(visit)
-    _read(visit, E.VISIT_PICKUP_VIEWED, f"viewed the pickup of visit {visit.pk} in admin", {"count": len(lines)})
+    read_event(visit, E.VISIT_PICKUP_VIEWED, f"viewed the pickup of visit {visit.pk} in admin", {"count": len(lines)})
     context = {
         **admin.admin_site.each_context(request),
-        "title": f"Pickup: token {visit.token_number}, {visit.patient.name}",
+        "title": gettext("Pickup: token %(token)s, %(patient)s")
+        % {"token": visit.token_number, "patient": visit.patient.name},
         "visit": visit,
         "lines": lines,
         "may_dispense": may_dispense,
@@ -130,14 +133,18 @@ def next_for_pickup(after: Visit) -> Visit | None:
 def _close(request: HttpRequest, visit: Visit) -> HttpResponse:
     """A visit with nothing left to hand over is closed here: completed, audited like any visit move."""
     if left_to_hand_over(visit):  # one query: no stock lookups to decide this
-        messages.error(request, "Not done: there are medicines left to hand over; dispense them first.")
+        messages.error(request, gettext("Not done: there are medicines left to hand over; dispense them first."))
         return HttpResponseRedirect(request.path)
     try:
         patients.visit_set_status(by=user_of(request), visit_id=visit.pk, status=Visit.Status.COMPLETED, loaded=visit)
     except DomainError as exc:
         _refused(request, exc, E.EVENTS.attempt("visit", Kind.UPDATE), visit)
         return HttpResponseRedirect(request.path)
-    messages.success(request, f"Token {visit.token_number} ({visit.patient.name}) closed: nothing to dispense.")
+    messages.success(
+        request,
+        gettext("Token %(token)s (%(patient)s) closed: nothing to dispense.")
+        % {"token": visit.token_number, "patient": visit.patient.name},
+    )
     following = next_for_pickup(visit)
     if following is not None:
         return HttpResponseRedirect(reverse("admin:patients_visit_pickup", args=[following.pk]))
@@ -150,11 +157,11 @@ def _dispense(request: HttpRequest, visit: Visit) -> bool:
         value = str(request.POST.get(key, "")).strip()
         if key.startswith("quantity-") and value not in ("", "0"):
             if not (value.isascii() and value.isdigit() and key.removeprefix("quantity-").isdigit()):
-                messages.error(request, "Not done: quantities are whole numbers.")
+                messages.error(request, gettext("Not done: quantities are whole numbers."))
                 return False
             items.append(pickup.Item(int(key.removeprefix("quantity-")), int(value)))
     if not items:
-        messages.error(request, "Not done: enter a quantity for at least one medicine.")
+        messages.error(request, gettext("Not done: enter a quantity for at least one medicine."))
         return False
     by = user_of(request)
     try:
@@ -163,12 +170,16 @@ def _dispense(request: HttpRequest, visit: Visit) -> bool:
         _refused(request, exc, E.EVENTS.attempt("dispense", Kind.CREATE), visit)
         return False
     pickup.log_pickup(by, done, source="admin")
-    messages.success(request, f"Handed over {done.units} units for token {visit.token_number}.")
+    messages.success(
+        request,
+        gettext("Handed over %(units)s units for token %(token)s.")
+        % {"units": done.units, "token": visit.token_number},
+    )
     return True
 
 
 # --- the volunteer ---------------------------------------------------------------------------
-PATIENT_FIELDS = ("book_no", "name", "age_years", "sex", "phone", "area")
+PATIENT_FIELDS = ("book_no", "name", "age_years", "sex", "phone", "area", "preferred_language")
 
 
 def desk(admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
@@ -178,20 +189,27 @@ def desk(admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
     camp = camp_day.active_camp()
     context: dict[str, Any] = {
         **admin.admin_site.each_context(request),
-        "title": "Desk: register and record vitals",
+        "title": gettext("Desk: register and record vitals"),
         "camp": camp,
         "doctors": doctors(),
         "values": request.POST if request.method == "POST" else {"book_no": request.GET.get("book_no", "")},
         "q": request.GET.get("q", ""),
         "errors": {},
         "opts": admin.model._meta,
+        "sexes": Patient.Sex.choices,
+        "priorities": QueueEntry.Priority.choices,
+        "languages": settings.LANGUAGES,
+        # The slip's language: asked at the desk, the camp's unless the patient reads another.
+        "language": request.POST.get("preferred_language") or (camp.language if camp else settings.LANGUAGE_CODE),
     }
     if request.method == "GET" and request.GET.get("q", "").strip():
         context["found"] = _find(request, request.GET["q"].strip())
     if request.method == "POST" and camp is not None:
         visit = _register(request, camp.pk, context["errors"])
         if visit is not None:
-            context.update(done=visit, title=f"Token {visit.token_number}", sent=_sent(visit))
+            context.update(
+                done=visit, title=gettext("Token %(token)s") % {"token": visit.token_number}, sent=_sent(visit)
+            )
         context["page_errors"] = context["errors"].pop("page", [])
     return TemplateResponse(request, "admin/consultations/desk.html", context)
 
@@ -232,7 +250,8 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
     here = Visit.objects.filter(patient=found, camp_id=camp_id).first() if found else None
     if here is not None:  # said before anything else: no vitals errors for someone already here
         errors["book_no"] = [
-            f"{found.name} is already registered: token {here.token_number}, {here.get_status_display().lower()}."  # type: ignore[union-attr]
+            gettext("%(name)s is already registered: token %(token)s, %(status)s.")
+            % {"name": found.name, "token": here.token_number, "status": str(here.get_status_display()).lower()}  # type: ignore[union-attr]
         ]
         return None
     # Without a booklet, a new patient gets the camp's next book number, inside the transaction.
@@ -257,7 +276,7 @@ def _register(request: HttpRequest, camp_id: int, errors: dict[str, list[str]]) 
                 queue.queue_assign(by=by, visit_id=visit.pk, doctor_id=doctor, priority=priority, loaded=visit)
     except (DomainError, ValueError) as exc:
         if not isinstance(exc, DomainError):
-            errors["doctor"] = ["Choose a doctor from the list."]
+            errors["doctor"] = [gettext("Choose a doctor from the list.")]
             return None
         # Logged once, with the patient it concerns; shown once, next to its field when it names one.
         attempted = E.EVENTS.attempt("visit", Kind.CREATE)
@@ -276,15 +295,3 @@ def _free_book_no(camp_id: int) -> str:
 
 
 DESK_FIELDS = (*PATIENT_FIELDS, *VitalsSerializer.Meta.fields, "doctor", "priority")
-
-
-# --- the slip --------------------------------------------------------------------------------
-def slip_page(admin: ModelAdmin[Any], request: HttpRequest, visit_id: int) -> HttpResponse:
-    visit = camp_day.slip(visit_id)
-    if visit is None:
-        raise Http404("No such visit.")
-    if not admin.has_view_permission(request, visit):
-        raise PermissionDenied
-    _read(visit, E.VISIT_SLIP_VIEWED, f"opened the printed slip of token {visit.token_number}")
-    vitals = getattr(visit, "vitals", None)
-    return TemplateResponse(request, "admin/consultations/slip.html", {"visit": visit, "vitals": vitals})

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
@@ -52,7 +53,7 @@ class PrescriptionEditInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Prescription
     form = PrescriptionForm
     extra = 1
-    verbose_name_plural = "prescriptions (active)"
+    verbose_name_plural = _("prescriptions (active)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Prescription]:
         active = Prescription.Status.ACTIVE

@@ -17,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from accounts.roles import ADMIN, AUDITOR
@@ -45,7 +47,7 @@ def report_page(
     """The report of `covered` as a page, or as a CSV zip / XLSX file when `export` asks."""
     context: dict[str, Any] = {
         **site.each_context(request),
-        "title": "Reports across camps" if covered is None or covered.camp is None else "Camp report",
+        "title": gettext("Reports across camps") if covered is None or covered.camp is None else gettext("Camp report"),
         "query": request.GET,
         "error": error,
         "report": None,
@@ -75,7 +77,7 @@ class CampReportsAdmin(CampAdmin):
         shown = tuple(super().get_list_display(request))
         return (*shown, "report") if may_read_reports(request) else shown
 
-    @admin.display(description="report")
+    @admin.display(description=_("report"))
     def report(self, camp: MedicalCamp) -> SafeString:
         url = reverse("admin:camps_medicalcamp_report", args=[camp.pk])
         return format_html('<a href="{}" class="report-link">Report</a>', url)
@@ -100,7 +102,7 @@ class CampReportsAdmin(CampAdmin):
         try:
             covered = scope.of_camp(camp_id)
         except DomainError as exc:
-            raise Http404("No such camp.") from exc
+            raise Http404(gettext("No such camp.")) from exc
         return report_page(self.admin_site, request, covered)
 
     def range_report_view(self, request: HttpRequest) -> HttpResponse:

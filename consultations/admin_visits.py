@@ -1,6 +1,6 @@
 """The visit in Django admin: the desk, the visit's page, its pickup and its printable slip.
 
-The desk, pickup and slip pages themselves are consultations.admin_pages; this
+The desk and pickup pages themselves are consultations.admin_pages, the slip consultations.slip; this
 module registers Visit with the read-only inlines of what happened in the visit.
 Visit is a patients model, registered here because its page shows the queue,
 consultation and prescriptions this app owns (patients may not import them).
@@ -16,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from audit.admin import PatientTrailLink, ReadOnlyInline, ServiceAdmin
-from consultations import admin_pages
+from consultations import admin_pages, slip
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from patients.models import Visit, Vitals
 from patients.services import visit_register, visit_set_status
@@ -41,11 +43,11 @@ class ConsultationInline(ReadOnlyInline):
 
 
 class PickupFilter(admin.SimpleListFilter):
-    title = "pickup"
+    title = _("pickup")
     parameter_name = "pickup"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("waiting", "Waiting for pickup")]
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("waiting", _("Waiting for pickup"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(status=Visit.Status.CONSULTED) if self.value() == "waiting" else queryset
@@ -72,10 +74,10 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
     def trail_patient_id(self, record: Any) -> int | None:
         return int(record.patient_id)
 
-    @admin.display(description="pickup")
+    @admin.display(description=_("pickup"))
     def pickup(self, visit: Visit) -> SafeString:
         url = reverse("admin:patients_visit_pickup", args=[visit.pk])
-        return format_html('<a href="{}" class="pickup-link">{}</a>', url, "Pickup")
+        return format_html('<a href="{}" class="pickup-link">{}</a>', url, gettext("Pickup"))
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
@@ -93,7 +95,7 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
         return admin_pages.pickup_page(self, request, visit_id)
 
     def slip_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
-        return admin_pages.slip_page(self, request, visit_id)
+        return slip.slip_page(self, request, visit_id)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -101,8 +103,8 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
         links = []
         if object_id.isdigit():
             links = [
-                ("Pickup", reverse("admin:patients_visit_pickup", args=[object_id]), "pickup-link"),
-                ("Printable slip", reverse("admin:patients_visit_slip", args=[object_id]), "slip-link"),
+                (gettext("Pickup"), reverse("admin:patients_visit_pickup", args=[object_id]), "pickup-link"),
+                (gettext("Printable slip"), reverse("admin:patients_visit_slip", args=[object_id]), "slip-link"),
             ]
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "object_links": links})
 
@@ -124,23 +126,32 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
             return ()
         return ("patient", "camp", "token_number", "counselling", "registered_at", "prescriptions_and_dispenses")
 
-    @admin.display(description="prescriptions and dispenses")
+    @admin.display(description=_("prescriptions and dispenses"))
     def prescriptions_and_dispenses(self, visit: Visit) -> SafeString:
         rows = Prescription.objects.filter(consultation__visit=visit).select_related("medicine", "consultation__doctor")
         dispensed = Dispense.objects.filter(prescription__consultation__visit=visit).select_related("movement__batch")
         by_rx: dict[int, list[str]] = {}
         for d in dispensed:
-            by_rx.setdefault(d.prescription_id, []).append(f"{d.quantity} from {d.movement.batch.batch_no}")
+            by_rx.setdefault(d.prescription_id, []).append(
+                gettext("%(quantity)s from %(batch)s") % {"quantity": d.quantity, "batch": d.movement.batch.batch_no}
+            )
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (p.consultation.doctor, p.medicine, p.quantity, p.status, ", ".join(by_rx.get(p.pk, [])) or "-")
+                (
+                    p.consultation.doctor,
+                    p.medicine,
+                    p.quantity,
+                    p.get_status_display(),
+                    ", ".join(by_rx.get(p.pk, [])) or "-",
+                )
                 for p in rows
             ),
         )
-        head = "<tr><th>doctor</th><th>medicine</th><th>quantity</th><th>status</th><th>dispensed</th></tr>"
-        return format_html("<table>{}{}</table>", SafeString(head), body)
+        heads = (_("doctor"), _("medicine"), _("quantity"), _("status"), _("dispensed"))
+        head = format_html_join("", "<th>{}</th>", ((h,) for h in heads))
+        return format_html("<table><tr>{}</tr>{}</table>", head, body)
 
     def create_via(self, request: HttpRequest, form: Any) -> Any:
         data = form.cleaned_data

@@ -40,7 +40,7 @@ class CampDay:
 def camp_day(camp: MedicalCamp) -> CampDay:
     """Patients at each stage, each doctor's queue, stock alerts, registrations and pickups per hour."""
     by_status = dict(stage_counts(camp))
-    stages = [(label, by_status.get(value, 0)) for value, label in Visit.Status.choices]
+    stages = [(str(label), by_status.get(value, 0)) for value, label in Visit.Status.choices]
     return CampDay(camp, stages, doctor_queues(camp), low_stock(), expiring_batches(), per_hour(camp))
 
 
@@ -99,7 +99,15 @@ def pickup_page(visit: Visit) -> list[dict[str, Any]]:
     """The pickup lines of a visit, each with the batch that would be used first."""
     lines = pickup_lines(visit)
     first = first_batches(sorted({line["medicine"]["id"] for line in lines}))
-    return [{**line, "first_batch": first.get(line["medicine"]["id"])} for line in lines]
+    return [
+        {
+            **line,
+            "first_batch": first.get(line["medicine"]["id"]),
+            "type_label": Medicine.Type(line["medicine"]["type"]).label,
+            "slots_label": ", ".join(str(Prescription.Slot(slot).label).lower() for slot in line["time_slots"]),
+        }
+        for line in lines
+    ]
 
 
 def slip(visit_id: int) -> Visit | None:

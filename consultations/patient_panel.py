@@ -8,10 +8,15 @@ outside the normal range are flagged by patients.flags, the one set of threshold
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.formats import date_format, localize, time_format
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consultations.camp_day import minutes_since
 from consultations.models import Consultation, Prescription
@@ -26,39 +31,47 @@ def header(consultation: Consultation) -> SafeString:
     patient = visit.patient
     since = visit.queued_at or visit.registered_at
     waited = minutes_since(since) or 0
+    who = gettext("%(age)s years, %(sex)s &middot; book %(book)s &middot; %(area)s")
+    when = gettext("Token %(token)s at %(camp)s (%(date)s) &middot; waiting since %(since)s (%(minutes)s min)")
+    values: dict[str, Any] = {
+        "age": patient.age_years,
+        "sex": patient.get_sex_display().lower(),
+        "book": patient.book_no,
+        "area": patient.area,
+        "token": visit.token_number,
+        "camp": visit.camp.name,
+        "date": date_format(visit.camp.date, "d M Y"),
+        "since": time_format(timezone.localtime(since)) if since else "-",
+        "minutes": waited,
+    }
+    escaped = {key: conditional_escape(value) for key, value in values.items()}
     return format_html(
-        '<div class="patient-header"><strong>{}</strong>, {} years, {} &middot; book {} &middot; {}'
-        "<br>Token {} at {} ({}) &middot; waiting since {} ({} min)</div>",
+        '<div class="patient-header"><strong>{}</strong>, {}<br>{}</div>',
         patient.name,
-        patient.age_years,
-        patient.get_sex_display().lower(),
-        patient.book_no,
-        patient.area,
-        visit.token_number,
-        visit.camp.name,
-        visit.camp.date.strftime("%d %b %Y"),
-        timezone.localtime(since).strftime("%H:%M") if since else "-",
-        waited,
+        mark_safe(who % escaped),  # noqa: S308 - the values are escaped; the catalogue's words are ours
+        mark_safe(when % escaped),  # noqa: S308
     )
 
 
 def todays_vitals(visit: Visit) -> SafeString:
     vitals = Vitals.objects.filter(visit=visit).first()
     if vitals is None:
-        return format_html("<em>{}</em>", "No vitals recorded at this visit.")
+        return format_html("<em>{}</em>", gettext("No vitals recorded at this visit."))
     raised = flagged(vitals)
     readings = [
-        ("BP", f"{vitals.bp_systolic}/{vitals.bp_diastolic} mmHg"),
-        ("Pulse", f"{vitals.pulse} /min"),
-        ("RBS", f"{vitals.rbs} mg/dL" if vitals.rbs is not None else "-"),
+        (gettext("BP"), f"{vitals.bp_systolic}/{vitals.bp_diastolic} mmHg"),
+        (gettext("Pulse"), gettext("%(pulse)s /min") % {"pulse": vitals.pulse}),
+        (gettext("RBS"), f"{vitals.rbs} mg/dL" if vitals.rbs is not None else "-"),
         ("SpO2", f"{vitals.spo2} %" if vitals.spo2 is not None else "-"),
-        ("Temp", f"{vitals.temperature_c} °C" if vitals.temperature_c is not None else "-"),
-        ("Weight", f"{vitals.weight_kg} kg" if vitals.weight_kg is not None else "-"),
-        ("Height", f"{vitals.height_cm} cm" if vitals.height_cm is not None else "-"),
+        (gettext("Temp"), f"{localize(vitals.temperature_c)} °C" if vitals.temperature_c is not None else "-"),
+        (gettext("Weight"), f"{localize(vitals.weight_kg)} kg" if vitals.weight_kg is not None else "-"),
+        (gettext("Height"), f"{localize(vitals.height_cm)} cm" if vitals.height_cm is not None else "-"),
     ]
     cells = format_html_join(" · ", "{}: {}", readings)
     if not raised:
-        return format_html('<div class="vitals">{}<br><span>{}</span></div>', cells, "Within the normal ranges.")
+        return format_html(
+            '<div class="vitals">{}<br><span>{}</span></div>', cells, gettext("Within the normal ranges.")
+        )
     flags = format_html_join(
         "", '<li class="vital-flag"><strong>{}</strong>: {}</li>', ((f.shown(vitals), f.words) for f in raised)
     )
@@ -80,7 +93,7 @@ def earlier_visits(visit: Visit) -> SafeString:
     )
     rows = [
         (
-            v.camp.date.strftime("%d %b %Y"),
+            date_format(v.camp.date, "d M Y"),
             v.camp.name,
             "; ".join(c.diagnosis for c in v.consultations.all() if c.diagnosis) or "-",
             ", ".join(f"{p.medicine} x {p.quantity}" for c in v.consultations.all() for p in c.prescriptions.all())
@@ -89,10 +102,7 @@ def earlier_visits(visit: Visit) -> SafeString:
         for v in earlier
     ]
     if not rows:
-        return format_html("<em>{}</em>", "First visit: no earlier visits.")
+        return format_html("<em>{}</em>", gettext("First visit: no earlier visits."))
     body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
-    return format_html(
-        '<table class="earlier-visits"><tr><th>date</th><th>camp</th><th>diagnosis</th><th>medicines</th></tr>{}'
-        "</table>",
-        body,
-    )
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in (_("date"), _("camp"), _("diagnosis"), _("medicines"))))
+    return format_html('<table class="earlier-visits"><tr>{}</tr>{}</table>', head, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
@@ -54,7 +55,7 @@ class QueueAssignSerializer(serializers.Serializer[Any]):
 
 
 class QueueUpdateSerializer(NonEmptyUpdate, serializers.Serializer[Any]):
-    empty_message = "Send a status, a priority or both."
+    empty_message = _("Send a status, a priority or both.")
     status = serializers.ChoiceField(choices=QueueEntry.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=QueueEntry.Priority.choices, required=False)
 
@@ -103,7 +104,7 @@ class PrescriptionSerializer(serializers.ModelSerializer[Prescription]):
 
     def validate_time_slots(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise serializers.ValidationError("Name each time slot once.")
+            raise serializers.ValidationError(_("Name each time slot once."))
         order = [slot.value for slot in Prescription.Slot]
         return sorted(value, key=order.index)
 
@@ -204,7 +205,7 @@ class DispenseRequestSerializer(serializers.Serializer[Any]):
 
     def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > 100:
-            raise serializers.ValidationError("At most 100 items in one pickup.")
+            raise serializers.ValidationError(_("At most 100 items in one pickup."))
         return value
 
 

@@ -7,10 +7,14 @@ built by `error_body`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
 from core.error_codes import ErrorCode
@@ -19,30 +23,55 @@ from core.error_codes import ErrorCode
 class DomainError(exceptions.APIException):
     """A refused domain action: a machine code (which sets the status) and one human sentence.
 
+    The sentence is a translatable string with named placeholders, filled from `params`:
+    `DomainError(_("Visit %(visit)s is closed."), params={"visit": 7}, code=...)`.
+
     `record` is the record the refusal concerns when the raiser has it loaded, so the refusal's
     event names it (with its patient, visit and camp) without loading it again.
     """
 
     default_code: ErrorCode = ErrorCode.INVALID
-    default_detail = "The request was refused."
+    default_detail = _("The request was refused.")
 
     def __init__(
         self,
-        detail: str | None = None,
+        detail: Any = None,
         *,
+        params: Mapping[str, Any] | None = None,
         code: ErrorCode | None = None,
-        fields: dict[str, list[str]] | None = None,
+        fields: Mapping[str, list[Any]] | None = None,
         extra: dict[str, Any] | None = None,
         record: Any = None,
         audited: bool = False,
     ) -> None:
         self.code: ErrorCode = code or self.default_code
-        super().__init__(detail or self.default_detail, str(self.code))
+        # The sentence as written (a lazy translation) and its values: `detail` is it in the
+        # request's language, `english()` the same sentence for the audit trail.
+        self.message = detail or self.default_detail
+        self.params = dict(params or {})
+        self.field_messages = dict(fields or {})
+        super().__init__(self.render(self.message), str(self.code))
         self.status_code = self.code.status
         self.audited = audited  # the raiser already logged the refusal
-        self.fields: dict[str, list[str]] | None = fields
         self.extra = extra or {}
         self.record = record
+
+    def render(self, message: Any) -> str:
+        """`message` in the active language, its %(name)s placeholders filled from `params`."""
+        if isinstance(message, ValidationError):  # Django's, e.g. a password validator's
+            return " ".join(message.messages)
+        return str(message) % self.params if self.params else str(message)
+
+    @property
+    def fields(self) -> dict[str, list[str]] | None:
+        if not self.field_messages:
+            return None
+        return {name: [self.render(m) for m in messages] for name, messages in self.field_messages.items()}
+
+    def english(self) -> tuple[str, dict[str, list[str]] | None]:
+        """The sentence and the fields' messages in English, as the audit trail records them."""
+        with translation.override("en"):
+            return self.render(self.message), self.fields
 
 
 class Conflict(DomainError):
@@ -55,7 +84,7 @@ class Forbidden(DomainError):
 
 class NotFound(DomainError):
     default_code = ErrorCode.NOT_FOUND
-    default_detail = "No such record."
+    default_detail = _("No such record.")
 
 
 def _first_code(codes: Any) -> str:
@@ -86,8 +115,9 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     """The error shape of an API exception."""
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        first = next(iter(fields.values()))[0] if fields else "Invalid input."
-        return {"detail": f"Some fields are invalid: {first}", "code": ErrorCode.INVALID.value, "fields": fields}
+        first = next(iter(fields.values()))[0] if fields else gettext("Invalid input.")
+        detail = gettext("Some fields are invalid: %(first)s") % {"first": first}
+        return {"detail": detail, "code": ErrorCode.INVALID.value, "fields": fields}
     body: dict[str, Any] = {"detail": str(exc.detail), "code": code_of(exc).value}
     extra_fields = getattr(exc, "fields", None)
     if extra_fields:

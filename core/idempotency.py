@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
 from core.error_codes import ErrorCode
@@ -138,8 +139,9 @@ def claim(request: Request) -> Claim | HttpResponse:
     key = request.headers[HEADER]
     if not (1 <= len(key) <= 255 and all("!" <= char <= "~" for char in key)):
         raise DomainError(
-            f"{HEADER} must be 1 to 255 visible ASCII characters.",
-            fields={HEADER: ["1 to 255 visible ASCII characters (no spaces)."]},
+            _("%(header)s must be 1 to 255 visible ASCII characters."),
+            params={"header": HEADER},
+            fields={HEADER: [_("1 to 255 visible ASCII characters (no spaces).")]},
         )
     held = Claim(request, key)
     held.hold()
@@ -153,7 +155,8 @@ def claim(request: Request) -> Claim | HttpResponse:
     held.release()
     if answer.fingerprint != held.fingerprint:
         raise DomainError(
-            f"This {HEADER} was used for another request; send a new key for a new request.",
+            _("This %(header)s was used for another request; send a new key for a new request."),
+            params={"header": HEADER},
             code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
         )
     replayed.send(sender=IdempotentAnswer, answer=answer)
@@ -164,7 +167,8 @@ def claim(request: Request) -> Claim | HttpResponse:
 
 def _in_progress() -> Conflict:
     return Conflict(
-        f"A request with this {HEADER} is still running; retry in a moment for its answer.",
+        _("A request with this %(header)s is still running; retry in a moment for its answer."),
+        params={"header": HEADER},
         code=ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
@@ -32,7 +33,11 @@ class Ordering(BaseFilterBackend):
             return queryset
         if raw not in _choices(view):
             allowed = ", ".join(_choices(view))
-            raise DomainError(f"ordering must be one of: {allowed}.", fields={"ordering": [f"One of: {allowed}."]})
+            raise DomainError(
+                _("ordering must be one of: %(allowed)s."),
+                params={"allowed": allowed},
+                fields={"ordering": [_("One of: %(allowed)s.")]},
+            )
         sign = "-" if raw.startswith("-") else ""
         return queryset.order_by(*[f"{sign}{field}" for field in (*orderings[raw.lstrip("-")], "pk")])
 

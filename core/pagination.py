@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
@@ -35,7 +36,9 @@ class Pagination(PageNumberPagination):
         paginator = DjangoPaginator(queryset, self.get_page_size(request))
         if number > max(paginator.num_pages, 1):
             raise NotFound(
-                f"There is no page {number}; this list has {paginator.num_pages}.", code=ErrorCode.PAGE_NOT_FOUND
+                _("There is no page %(number)s; this list has %(pages)s."),
+                params={"number": number, "pages": paginator.num_pages},
+                code=ErrorCode.PAGE_NOT_FOUND,
             )
         self.page = paginator.page(number)
         return list(self.page)

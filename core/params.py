@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import DomainError
 from core.serializers import MAX_ID
 
@@ -19,17 +21,24 @@ def whole_number(raw: str | None, low: int = 0, high: int = MAX_ID) -> int | Non
     return int(raw)
 
 
-def whole_param(request: Any, name: str, low: int, high: int, what: str = "") -> int | None:
+def whole_param(request: Any, name: str, low: int, high: int, *, an_id: bool = False) -> int | None:
     """An optional whole number in the query string, in ASCII digits from low to high, or a 400."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
     if whole_number(raw, low, high) is None:
-        what = what or f"a whole number from {low} to {high}"
-        raise DomainError(f"{name} must be {what}.", fields={name: [f"{what[0].upper()}{what[1:]} is required."]})
+        if an_id:
+            raise DomainError(
+                _("%(name)s must be an id."), params={"name": name}, fields={name: [_("An id is required.")]}
+            )
+        raise DomainError(
+            _("%(name)s must be a whole number from %(low)s to %(high)s."),
+            params={"name": name, "low": low, "high": high},
+            fields={name: [_("A whole number from %(low)s to %(high)s is required.")]},
+        )
     return int(raw)
 
 
 def int_param(request: Any, name: str) -> int | None:
     """An optional id in the query string, or a 400 in the error shape."""
-    return whole_param(request, name, 0, MAX_ID, "an id")
+    return whole_param(request, name, 0, MAX_ID, an_id=True)

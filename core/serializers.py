@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
 class NonEmptyUpdate:
     """A PATCH body must change something; an empty one is a 400, not a silent no-op."""
 
-    empty_message = "Send at least one field to change."
+    empty_message = _("Send at least one field to change.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

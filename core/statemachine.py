@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from core.error_codes import ErrorCode
 from core.errors import Conflict
@@ -10,15 +13,16 @@ from core.errors import Conflict
 Transitions = Mapping[str, frozenset[str]]
 
 
-def check_transition(table: Transitions, current: str, new: str, *, what: str) -> None:
+def check_transition(table: Transitions, current: str, new: str, *, what: Any) -> None:
     """Raise 409 invalid_transition unless `current -> new` is in the table."""
     if new == current:
         return
     allowed = table.get(current, frozenset())
     if new not in allowed:
-        options = ", ".join(sorted(allowed)) or "none"
+        options = ", ".join(sorted(allowed)) or "-"
         raise Conflict(
-            f"A {what} cannot move from {current} to {new} (allowed from {current}: {options}).",
+            _("A %(what)s cannot move from %(current)s to %(new)s (allowed from %(current)s: %(options)s)."),
+            params={"what": what, "current": current, "new": new, "options": options},
             code=ErrorCode.INVALID_TRANSITION,
             extra={"from": current, "to": new},
         )

@@ -27,7 +27,7 @@ class PatientAdmin(PatientTrailLink, ServiceAdmin):
     list_display = ("book_no", "name", "age_years", "sex", "area", "phone")
     list_filter = ("sex",)
     search_fields = ("book_no", "name__folds", "phone", "area__folds")
-    fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address")
+    fields = ("book_no", "name", "age_years", "sex", "phone", "area", "address", "preferred_language")
     inlines = (VisitInline,)
 
     def trail_patient_id(self, record: Any) -> int | None:

@@ -25,6 +25,9 @@ from typing import Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Value
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 BP_SYSTOLIC_RAISED = 140
 BP_DIASTOLIC_RAISED = 90
@@ -39,7 +42,7 @@ BMI_OVER = Decimal("23")
 @dataclass(frozen=True)
 class Flag:
     name: str
-    words: str  # what the doctor reads, e.g. "BP 150/95 raised"
+    words: Any  # what the doctor reads, e.g. "BP 150/95 raised"
     raised: Callable[[Any], bool]
     shown: Callable[[Any], str]
     where: Callable[[str], Q]  # the same condition on a vitals row reached by `prefix` ("vitals__")
@@ -68,42 +71,42 @@ def _bmi_side(prefix: str, cut: Decimal, below: bool) -> Q:
 FLAGS: tuple[Flag, ...] = (
     Flag(
         "bp",
-        f"raised blood pressure (>= {BP_SYSTOLIC_RAISED}/{BP_DIASTOLIC_RAISED})",
+        format_lazy(_("raised blood pressure (>= {0}/{1})"), BP_SYSTOLIC_RAISED, BP_DIASTOLIC_RAISED),
         lambda v: (
             _given(v.bp_systolic, v.bp_diastolic)
             and (v.bp_systolic >= BP_SYSTOLIC_RAISED or v.bp_diastolic >= BP_DIASTOLIC_RAISED)
         ),
-        lambda v: f"BP {v.bp_systolic}/{v.bp_diastolic}",
+        lambda v: gettext("BP %(bp)s") % {"bp": f"{v.bp_systolic}/{v.bp_diastolic}"},
         lambda p: (
             Q(**{f"{p}bp_systolic__gte": BP_SYSTOLIC_RAISED}) | Q(**{f"{p}bp_diastolic__gte": BP_DIASTOLIC_RAISED})
         ),
     ),
     Flag(
         "rbs",
-        f"raised blood sugar (>= {RBS_RAISED} mg/dL)",
+        format_lazy(_("raised blood sugar (>= {0} mg/dL)"), RBS_RAISED),
         lambda v: _given(v.rbs) and v.rbs >= RBS_RAISED,
-        lambda v: f"RBS {v.rbs}",
+        lambda v: gettext("RBS %(rbs)s") % {"rbs": v.rbs},
         lambda p: Q(**{f"{p}rbs__gte": RBS_RAISED}),
     ),
     Flag(
         "spo2",
-        f"low SpO2 (< {SPO2_LOW} %)",
+        format_lazy(_("low SpO2 (< {0} %)"), SPO2_LOW),
         lambda v: _given(v.spo2) and v.spo2 < SPO2_LOW,
         lambda v: f"SpO2 {v.spo2}%",
         lambda p: Q(**{f"{p}spo2__lt": SPO2_LOW}),
     ),
     Flag(
         "pulse",
-        f"pulse outside {PULSE_LOW}-{PULSE_HIGH}",
+        format_lazy(_("pulse outside {0}-{1}"), PULSE_LOW, PULSE_HIGH),
         lambda v: _given(v.pulse) and not PULSE_LOW <= v.pulse <= PULSE_HIGH,
-        lambda v: f"pulse {v.pulse}",
+        lambda v: gettext("pulse %(pulse)s") % {"pulse": v.pulse},
         lambda p: Q(**{f"{p}pulse__lt": PULSE_LOW}) | Q(**{f"{p}pulse__gt": PULSE_HIGH}),
     ),
     Flag(
         "fever",
-        f"fever (>= {FEVER_C} °C)",
+        format_lazy(_("fever (>= {0} °C)"), FEVER_C),
         lambda v: _given(v.temperature_c) and Decimal(v.temperature_c) >= FEVER_C,
-        lambda v: f"temp {v.temperature_c} °C",
+        lambda v: gettext("temp %(temp)s °C") % {"temp": v.temperature_c},
         lambda p: Q(**{f"{p}temperature_c__gte": FEVER_C}),
     ),
 )
@@ -112,16 +115,16 @@ FLAGS: tuple[Flag, ...] = (
 BMI_FLAGS: tuple[Flag, ...] = (
     Flag(
         "underweight",
-        f"underweight (BMI < {BMI_UNDER})",
+        format_lazy(_("underweight (BMI < {0})"), BMI_UNDER),
         lambda v: (b := bmi(v)) is not None and b < BMI_UNDER,
-        lambda v: f"BMI {bmi(v):.1f}",
+        lambda v: gettext("BMI %(bmi).1f") % {"bmi": bmi(v)},
         lambda p: _bmi_side(p, BMI_UNDER, below=True),
     ),
     Flag(
         "overweight",
-        f"overweight (BMI >= {BMI_OVER})",
+        format_lazy(_("overweight (BMI >= {0})"), BMI_OVER),
         lambda v: (b := bmi(v)) is not None and b >= BMI_OVER,
-        lambda v: f"BMI {bmi(v):.1f}",
+        lambda v: gettext("BMI %(bmi).1f") % {"bmi": bmi(v)},
         lambda p: _bmi_side(p, BMI_OVER, below=False),
     ),
 )

@@ -6,10 +6,14 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.history import AuditedHistory, AuditedModel
 from camps.models import MedicalCamp
 from core.labels import loaded
+from core.languages import LanguageField
 
 # Ranges a volunteer may record (domain.md); the serializer explains, the database enforces.
 VITAL_RANGES: dict[str, tuple[int, int, str, str]] = {
@@ -38,24 +42,28 @@ def _range_check(name: str, low: int, high: int) -> models.CheckConstraint:
 
 class Patient(AuditedModel):
     class Sex(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        OTHER = "other", "Other"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
 
-    book_no = models.CharField("book number", max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    age_years = models.PositiveSmallIntegerField("age (years)")
-    sex = models.CharField(max_length=8, choices=Sex.choices)
-    phone = models.CharField(max_length=20, blank=True)
-    area = models.CharField(max_length=120)
-    address = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    book_no = models.CharField(_("book number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    age_years = models.PositiveSmallIntegerField(_("age (years)"))
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    area = models.CharField(_("area"), max_length=120)
+    address = models.TextField(_("address"), blank=True)
+    # Asked at the desk (the camp's language unless the patient says otherwise): the slip's language.
+    preferred_language = LanguageField(_("preferred language"), blank=True, default="", db_default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = AuditedHistory()
     audit_type = "patient"
 
     class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["name"]), models.Index(fields=["area"]), models.Index(fields=["phone"])]
         constraints = [models.CheckConstraint(condition=models.Q(age_years__lte=130), name="patient_age_plausible")]
@@ -72,19 +80,19 @@ class Patient(AuditedModel):
 
 class Visit(AuditedModel):
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        VITALS_RECORDED = "vitals_recorded", "Vitals recorded"
-        QUEUED = "queued", "Queued"
-        IN_CONSULTATION = "in_consultation", "In consultation"
-        CONSULTED = "consulted", "Consulted"
-        DISPENSED = "dispensed", "Medicines dispensed"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        REGISTERED = "registered", _("Registered")
+        VITALS_RECORDED = "vitals_recorded", _("Vitals recorded")
+        QUEUED = "queued", _("Queued")
+        IN_CONSULTATION = "in_consultation", _("In consultation")
+        CONSULTED = "consulted", _("Consulted")
+        DISPENSED = "dispensed", _("Medicines dispensed")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Counselling(models.TextChoices):
-        NOT_REQUIRED = "not_required", "Not required"
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
+        NOT_REQUIRED = "not_required", _("Not required")
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
 
     S = Status
     # A visit may go back to the queue for another doctor after a consultation.
@@ -109,27 +117,36 @@ class Visit(AuditedModel):
         S.CANCELLED: "cancelled_at",
     }
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
-    camp = models.ForeignKey(MedicalCamp, on_delete=models.PROTECT, related_name="visits")
-    token_number = models.PositiveIntegerField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REGISTERED)
-    counselling = models.CharField(max_length=16, choices=Counselling.choices, default=Counselling.NOT_REQUIRED)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="visits")
+    camp = models.ForeignKey(MedicalCamp, verbose_name=_("camp"), on_delete=models.PROTECT, related_name="visits")
+    token_number = models.PositiveIntegerField(_("token number"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    counselling = models.CharField(
+        _("counselling"), max_length=16, choices=Counselling.choices, default=Counselling.NOT_REQUIRED
     )
-    registered_at = models.DateTimeField(auto_now_add=True)
-    vitals_at = models.DateTimeField(null=True, blank=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    consultation_started_at = models.DateTimeField(null=True, blank=True)
-    consulted_at = models.DateTimeField(null=True, blank=True)
-    dispensed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    vitals_at = models.DateTimeField(_("vitals at"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    consultation_started_at = models.DateTimeField(_("consultation started at"), null=True, blank=True)
+    consulted_at = models.DateTimeField(_("consulted at"), null=True, blank=True)
+    dispensed_at = models.DateTimeField(_("dispensed at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     history = AuditedHistory()
     audit_type = "visit"
 
     class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
         ordering = ["camp_id", "token_number"]
         constraints = [
             models.UniqueConstraint(fields=["camp", "token_number"], name="visit_token_unique_in_camp"),
@@ -137,12 +154,12 @@ class Visit(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        parts = [f"Token {self.token_number}"]
+        parts = [gettext("Token %(number)s") % {"number": self.token_number}]
         patient, camp = loaded(self, "patient"), loaded(self, "camp")
         if patient is not None:
             parts.append(patient.name)
         if camp is not None:
-            parts.append(f"{camp.name} {camp.date:%d %b}")
+            parts.append(f"{camp.name} {date_format(camp.date, 'j M')}")
         return ", ".join(parts)
 
     def audit_scope(self) -> dict[str, Any]:
@@ -154,26 +171,29 @@ class Visit(AuditedModel):
 
 class Vitals(AuditedModel):
     MEASURES: ClassVar[tuple[str, ...]] = (*VITAL_RANGES, "notes")  # what a volunteer records
-    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="vitals")
-    bp_systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)")
-    bp_diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)")
-    pulse = models.PositiveSmallIntegerField("pulse (per minute)")
-    rbs = models.PositiveSmallIntegerField("random blood sugar (mg/dL)", null=True, blank=True)
-    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True)
-    height_cm = models.DecimalField("height (cm)", max_digits=4, decimal_places=1, null=True, blank=True)
-    temperature_c = models.DecimalField("temperature (°C)", max_digits=3, decimal_places=1, null=True, blank=True)
-    spo2 = models.PositiveSmallIntegerField("SpO2 (%)", null=True, blank=True)
-    notes = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    visit = models.OneToOneField(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="vitals")
+    bp_systolic = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"))
+    bp_diastolic = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"))
+    pulse = models.PositiveSmallIntegerField(_("pulse (per minute)"))
+    rbs = models.PositiveSmallIntegerField(_("random blood sugar (mg/dL)"), null=True, blank=True)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField(_("SpO2 (%)"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = AuditedHistory()
     audit_type = "vitals"
     audit_ignore = ("id", "updated_at", "recorded_at")
 
     class Meta:
-        verbose_name_plural = "vitals"
+        verbose_name = _("vitals")
+        verbose_name_plural = _("vitals")
         ordering = ["-recorded_at"]
         constraints = [
             *[_range_check(name, low, high) for name, (low, high, _unit, _label) in VITAL_RANGES.items()],
@@ -184,7 +204,7 @@ class Vitals(AuditedModel):
 
     def __str__(self) -> str:
         visit = loaded(self, "visit")
-        return f"Vitals of {visit}" if visit is not None else "Vitals"
+        return gettext("Vitals of %(visit)s") % {"visit": visit} if visit is not None else gettext("Vitals")
 
     def audit_scope(self) -> dict[str, Any]:
         return self.visit.audit_scope()  # services pass the visit they loaded: no query

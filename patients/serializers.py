@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from camps.models import MedicalCamp
@@ -17,19 +18,31 @@ if TYPE_CHECKING:
 class PatientSerializer(serializers.ModelSerializer[Patient]):
     class Meta:
         model = Patient
-        fields = ["id", "book_no", "name", "age_years", "sex", "phone", "area", "address", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "book_no",
+            "name",
+            "age_years",
+            "sex",
+            "phone",
+            "area",
+            "address",
+            "preferred_language",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
         # No unique validator: the service answers a duplicate book number with 409.
         extra_kwargs: ClassVar[dict[str, Any]] = {"book_no": {"validators": []}}
 
     def validate_age_years(self, value: int) -> int:
         if value > 130:
-            raise serializers.ValidationError("Age must be between 0 and 130 years.")
+            raise serializers.ValidationError(_("Age must be between 0 and 130 years."))
         return value
 
     def validate_book_no(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("The book number may not be blank.")
+            raise serializers.ValidationError(_("The book number may not be blank."))
         return value
 
     def validate_phone(self, value: str) -> str:
@@ -93,7 +106,7 @@ class VitalsSerializer(serializers.ModelSerializer[Vitals]):
 
 
 class VitalsUpdateSerializer(NonEmptyUpdate, VitalsSerializer):
-    empty_message = "Send at least one field to correct."
+    empty_message = _("Send at least one field to correct.")
 
 
 class VitalsHistorySerializer(VitalsSerializer):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit import event_types as E
@@ -27,7 +28,8 @@ def normalize_book_no(book_no: str) -> str:
 
 def _duplicate_patient(book_no: str, existing_id: int | None) -> Conflict:
     return Conflict(
-        f"Book number {book_no} already belongs to patient {existing_id}.",
+        _("Book number %(book_no)s already belongs to patient %(id)s."),
+        params={"book_no": book_no, "id": existing_id},
         code=ErrorCode.DUPLICATE_PATIENT,
         extra={"existing_id": existing_id},
     )
@@ -73,9 +75,9 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int, loaded: Pa
     patient = loaded if loaded is not None and loaded.pk == patient_id else one_or_404(Patient.objects, patient_id)
     camp = MedicalCamp.objects.filter(pk=camp_id).first()
     if camp is None:
-        raise NotFound(f"There is no camp {camp_id}.", code=ErrorCode.CAMP_NOT_FOUND)
+        raise NotFound(_("There is no camp %(id)s."), params={"id": camp_id}, code=ErrorCode.CAMP_NOT_FOUND)
     if camp.status == MedicalCamp.Status.CLOSED:
-        raise Conflict(f"Camp {camp.name!r} is closed.", code=ErrorCode.CAMP_CLOSED)
+        raise Conflict(_("Camp “%(camp)s” is closed."), params={"camp": camp.name}, code=ErrorCode.CAMP_CLOSED)
     existing = Visit.objects.filter(patient=patient, camp=camp).first()
     if existing is not None:
         raise _duplicate_visit(patient, camp, existing)
@@ -97,7 +99,8 @@ def visit_register(*, by: User | None, patient_id: int, camp_id: int, loaded: Pa
 def _duplicate_visit(patient: Patient, camp: MedicalCamp, existing: Visit | None) -> Conflict:
     extra = {"existing_id": existing.pk, "token_number": existing.token_number} if existing else {}
     return Conflict(
-        f"Patient {patient.book_no} is already registered for camp {camp.name!r}.",
+        _("Patient %(book_no)s is already registered for camp “%(camp)s”."),
+        params={"book_no": patient.book_no, "camp": camp.name},
         code=ErrorCode.DUPLICATE_VISIT,
         extra=extra,
     )
@@ -105,7 +108,7 @@ def _duplicate_visit(patient: Patient, camp: MedicalCamp, existing: Visit | None
 
 def visit_move(*, by: User | None, visit: Visit, to: str, reason: str = "") -> Visit:
     """Move a locked visit to another status through the transition table; stamps the stage time."""
-    check_transition(Visit.TRANSITIONS, visit.status, to, what="visit")
+    check_transition(Visit.TRANSITIONS, visit.status, to, what=_("visit"))
     if visit.status == to:
         return visit
     old = visit.status
@@ -138,16 +141,23 @@ def visit_set_counselling(*, by: User | None, visit: Visit, counselling: str) ->
 
 def lock_visit(visit_id: int, *, subject: bool = False, loaded: Visit | None = None) -> Visit:
     """The visit, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
-    missing = None if subject else NotFound(f"There is no visit {visit_id}.", code=ErrorCode.VISIT_NOT_FOUND)
+    missing = (
+        None
+        if subject
+        else NotFound(_("There is no visit %(id)s."), params={"id": visit_id}, code=ErrorCode.VISIT_NOT_FOUND)
+    )
     return one_locked(Visit.objects, visit_id, loaded=loaded, missing=missing)
 
 
 def check_blood_pressure(systolic: int | None, diastolic: int | None) -> None:
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         raise DomainError(
-            "Diastolic pressure must be lower than systolic pressure.",
+            _("Diastolic pressure must be lower than systolic pressure."),
+            params={"diastolic": diastolic, "systolic": systolic},
             code=ErrorCode.INVALID,
-            fields={"bp_diastolic": [f"Diastolic ({diastolic}) must be lower than systolic ({systolic}); check both."]},
+            fields={
+                "bp_diastolic": [_("Diastolic (%(diastolic)s) must be lower than systolic (%(systolic)s); check both.")]
+            },
         )
 
 
@@ -156,11 +166,15 @@ def vitals_record(*, by: User | None, visit_id: int, loaded: Visit | None = None
     """Record a visit's vitals once; later changes are corrections."""
     visit = lock_visit(visit_id, subject=True, loaded=loaded)
     if visit.status in CLOSED_VISIT:
-        raise Conflict(f"Visit {visit.pk} is {visit.status}.", code=ErrorCode.VISIT_CLOSED)
+        raise Conflict(
+            _("Visit %(visit)s is %(status)s."),
+            params={"visit": visit.pk, "status": Visit.Status(visit.status).label},
+            code=ErrorCode.VISIT_CLOSED,
+        )
     existing = Vitals.objects.filter(visit=visit).values_list("pk", flat=True).first()
     if existing is not None:
         raise Conflict(
-            "Vitals are already recorded for this visit; correct them instead.",
+            _("Vitals are already recorded for this visit; correct them instead."),
             code=ErrorCode.VITALS_EXIST,
             extra={"existing_id": existing},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -87,7 +88,7 @@ class PatientViewSet(AuditedList, AuditedRetrieve, ViewSet):
         patient = self.get_object()
         visit = selectors.latest_visit(patient.pk, int_param(request, "camp"))
         if visit is None:
-            raise NotFound("This patient has no visit for that camp.", code=ErrorCode.VISIT_NOT_FOUND)
+            raise NotFound(_("This patient has no visit for that camp."), code=ErrorCode.VISIT_NOT_FOUND)
         message = f"looked up where {patient.book_no} is: {visit.status}"
         self.audit_read(visit, event=E.PATIENT_STATUS_VIEWED, details={"status": visit.status}, message=message)
         return Response(PatientStatusSerializer(visit).data)

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin, ServiceForm
@@ -31,7 +32,7 @@ class MedicineAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Medicine]:
         return selectors.with_stock(super().get_queryset(request))
 
-    @admin.display(description="stock on hand (unexpired)", ordering="stock_on_hand")
+    @admin.display(description=_("stock on hand (unexpired)"), ordering="stock_on_hand")
     def stock(self, medicine: Medicine) -> int:
         return int(getattr(medicine, "stock_on_hand", 0))
 
@@ -44,7 +45,7 @@ class MedicineAdmin(ServiceAdmin):
 
 class BatchForm(ServiceForm):
     reason = forms.CharField(
-        max_length=300, required=False, help_text="Why the count changes (required when adjusting stock)."
+        max_length=300, required=False, help_text=_("Why the count changes (required when adjusting stock).")
     )
 
     class Meta:
@@ -54,7 +55,7 @@ class BatchForm(ServiceForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.instance.pk and "quantity_on_hand" in self.changed_data and not data.get("reason"):
-            self.add_error("reason", "Give the reason for the adjustment.")
+            self.add_error("reason", _("Give the reason for the adjustment."))
         return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from pharmacy.models import Medicine
 
@@ -12,7 +13,7 @@ class MedicineFilter(django_filters.FilterSet):
     which PostgreSQL refuses in text) and a bad value is a 400."""
 
     search = django_filters.CharFilter(
-        field_name="name", lookup_expr="folds", max_length=120, label="part of a medicine's name"
+        field_name="name", lookup_expr="folds", max_length=120, label=_("part of a medicine's name")
     )
 
     class Meta:

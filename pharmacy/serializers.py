@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from pharmacy.models import Medicine, StockBatch
@@ -47,12 +48,12 @@ class MedicineSerializer(serializers.ModelSerializer[Medicine]):
 
     def validate_name(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("The name may not be blank.")
+            raise serializers.ValidationError(_("The name may not be blank."))
         return value
 
     def validate_formulation(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("Give the strength, e.g. 500 mg or 125 mg/5 ml.")
+            raise serializers.ValidationError(_("Give the strength, e.g. 500 mg or 125 mg/5 ml."))
         return value
 
 
@@ -74,6 +75,6 @@ class ReceiveSerializer(serializers.Serializer[Any]):
 
 class AdjustSerializer(serializers.Serializer[Any]):
     quantity_on_hand = serializers.IntegerField(
-        min_value=0, max_value=1_000_000, error_messages={"min_value": "Stock cannot go below zero."}
+        min_value=0, max_value=1_000_000, error_messages={"min_value": _("Stock cannot go below zero.")}
     )
     reason = serializers.CharField(max_length=300)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit import event_types as E
@@ -74,15 +75,17 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
     medicine = one_or_404(Medicine.objects, medicine_id)
     if expiry_date < timezone.localdate():
         raise DomainError(
-            "This batch has already expired; expired stock is not received.",
+            _("This batch has already expired; expired stock is not received."),
+            params={"date": expiry_date.isoformat()},
             code=ErrorCode.BATCH_EXPIRED,
-            fields={"expiry_date": [f"{expiry_date.isoformat()} is in the past."]},
+            fields={"expiry_date": [_("%(date)s is in the past.")]},
         )
     batch_no = tidy(batch_no).upper()
     batch = StockBatch.objects.select_for_update().filter(medicine=medicine, batch_no=batch_no).first()
     if batch is not None and batch.expiry_date != expiry_date:
         raise Conflict(
-            f"Batch {batch_no} is already recorded with expiry {batch.expiry_date.isoformat()}.",
+            _("Batch %(batch)s is already recorded with expiry %(expiry)s."),
+            params={"batch": batch_no, "expiry": batch.expiry_date.isoformat()},
             code=ErrorCode.BATCH_CONFLICT,
             extra={"existing_id": batch.pk},
         )
@@ -115,9 +118,9 @@ def batch_adjust(*, by: User | None, batch_id: int, quantity_on_hand: int, reaso
     batch = one_or_404(StockBatch.objects.select_for_update().select_related("medicine"), batch_id)
     if quantity_on_hand < 0:
         raise DomainError(
-            "Stock cannot go below zero.",
+            _("Stock cannot go below zero."),
             code=ErrorCode.NEGATIVE_STOCK,
-            fields={"quantity_on_hand": ["Must be 0 or more."]},
+            fields={"quantity_on_hand": [_("Must be 0 or more.")]},
         )
     delta = quantity_on_hand - batch.quantity_on_hand
     if delta == 0:
@@ -183,18 +186,23 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
 def _short(medicine_id: int, quantity: int, available: int) -> InsufficientStock:
     """409 naming what is available; `stock_expired` when only expired batches could have served it."""
     medicine = Medicine.objects.filter(pk=medicine_id).first()
-    name = str(medicine) if medicine else f"medicine {medicine_id}"
+    name = str(medicine) if medicine else medicine_id
     expired = StockBatch.objects.filter(medicine_id=medicine_id, expiry_date__lt=timezone.localdate()).aggregate(
         n=Coalesce(Sum("quantity_on_hand"), 0)
     )["n"]
     extra = {"medicine": medicine_id, "requested": quantity, "available": available, "expired_on_hand": expired}
     if available == 0 and expired > 0:
         return InsufficientStock(
-            f"All {expired} of {name} on the shelf have expired; none can be dispensed.",
+            _("All %(expired)s of %(name)s on the shelf have expired; none can be dispensed."),
+            params={"expired": expired, "name": name},
             code=ErrorCode.STOCK_EXPIRED,
             extra=extra,
         )
-    return InsufficientStock(f"Only {available} of {name} in unexpired stock; {quantity} asked.", extra=extra)
+    return InsufficientStock(
+        _("Only %(available)s of %(name)s in unexpired stock; %(asked)s asked."),
+        params={"available": available, "name": name, "asked": quantity},
+        extra=extra,
+    )
 
 
 def _medicine_details(medicine: Medicine) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit import event_types as E
 from audit.events import actor_name, emit
@@ -35,7 +36,7 @@ def made(scope: Scope, by: Any) -> dict[str, Any]:
 
 def header(report: dict[str, Any]) -> list[list[Any]]:
     """The lines above each exported table: what, when, by whom (camp time, its UTC offset written)."""
-    return [["MedCamp report", report["title"]], ["Made", report["made_at"], "by", report["made_by"]]]
+    return [[gettext("MedCamp report"), report["title"]], [gettext("Made"), report["made_at"], "by", report["made_by"]]]
 
 
 def record_read(scope: Scope, *, source: str, export: str = "") -> None:

@@ -13,6 +13,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from camps.models import MedicalCamp
 from core.error_codes import ErrorCode
@@ -55,13 +58,19 @@ class Scope:
     def title(self) -> str:
         if self.camp is not None:
             camp = self.camp
-            return f"{camp.name}, {camp.location}, {camp.date:%d %b %Y}"
-        where = f" at {self.location}" if self.location else ""
-        return f"Camps from {self.first:%d %b %Y} to {self.last:%d %b %Y}{where}"
+            return f"{camp.name}, {camp.location}, {date_format(camp.date, 'd M Y')}"
+        span = {
+            "first": date_format(self.first, "d M Y"),
+            "last": date_format(self.last, "d M Y"),
+            "location": self.location,
+        }
+        if self.location:
+            return gettext("Camps from %(first)s to %(last)s at %(location)s") % span
+        return gettext("Camps from %(first)s to %(last)s") % span
 
 
-def _refused(field: str, sentence: str) -> DomainError:
-    return DomainError(sentence, code=ErrorCode.INVALID, fields={field: [sentence]})
+def _refused(field: str, sentence: Any, **params: Any) -> DomainError:
+    return DomainError(sentence, params=params, code=ErrorCode.INVALID, fields={field: [sentence]})
 
 
 def of_camp(camp_id: Any) -> Scope:
@@ -69,34 +78,34 @@ def of_camp(camp_id: Any) -> Scope:
     pk = whole_number(str(camp_id), 1)
     camp = MedicalCamp.objects.filter(pk=pk).first() if pk is not None else None
     if camp is None:
-        raise DomainError("There is no such camp.", code=ErrorCode.NOT_FOUND)
+        raise DomainError(_("There is no such camp."), code=ErrorCode.NOT_FOUND)
     return Scope(camp=camp, first=camp.date, last=camp.date)
 
 
 def _date(params: Any, name: str) -> dt.date:
     raw = params.get(name)
     if not raw:
-        raise _refused(name, f"Give the {name} date as YYYY-MM-DD.")
+        raise _refused(name, _("Give the %(name)s date as YYYY-MM-DD."), name=name)
     try:
         if len(raw) != 10:
             raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise _refused(name, f"{name} must be a date written YYYY-MM-DD, like 2026-12-02.") from None
+        raise _refused(name, _("%(name)s must be a date written YYYY-MM-DD, like 2026-12-02."), name=name) from None
 
 
 def of_range(params: Any) -> Scope:
     """The report of a range `from`..`to` (both days included), at most five years, and a location."""
     first, last = _date(params, "from"), _date(params, "to")
     if last < first:
-        raise _refused("to", "The range ends before it starts: 'to' must be on or after 'from'.")
+        raise _refused("to", _("The range ends before it starts: 'to' must be on or after 'from'."))
     try:
         limit = first.replace(year=first.year + MAX_YEARS)
     except ValueError:  # 29 February
         limit = first.replace(year=first.year + MAX_YEARS, day=28)
     if last >= limit:
-        raise _refused("to", f"A report covers at most {MAX_YEARS} years; ask for a shorter range.")
+        raise _refused("to", _("A report covers at most %(years)s years; ask for a shorter range."), years=MAX_YEARS)
     location = (params.get("location") or "").strip()
     if len(location) > MAX_LOCATION or not location.isprintable():
-        raise _refused("location", f"A location is at most {MAX_LOCATION} printable characters.")
+        raise _refused("location", _("A location is at most %(max)s printable characters."), max=MAX_LOCATION)
     return Scope(camp=None, first=first, last=last, location=location)

@@ -15,15 +15,16 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower, Trim
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from consultations.models import Consultation, Prescription, QueueEntry
+from consultations.reports import flow
 from consultations.reports.scope import Scope
 from consultations.reports.table import Table
 from consultations.reports.table import totals as _totals
-from core.stats import Minutes, Percentile
 from core.text import fold
 from patients.flags import SCREENING
 from patients.models import Patient, Visit
@@ -41,15 +42,6 @@ UNKNOWN_AGE = "unknown"
 SEXES = tuple(Patient.Sex)
 # A diagnosis field may list several conditions: "hypertension, type 2 diabetes" counts each.
 DIAGNOSIS_SEPARATORS = re.compile(r"[,;\n]+")
-STAGES = (
-    ("Registration to vitals", "vitals_at"),
-    ("Registration to the consultation's start", "consultation_started_at"),
-    ("Registration to pickup", "dispensed_at"),
-)
-
-
-def _minutes(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 def build(scope: Scope) -> list[Table]:
@@ -68,7 +60,7 @@ def build(scope: Scope) -> list[Table]:
     ]
     prescribed = _prescribed(prescriptions)
     tables += [_medicines(prescribed, scope), _medicines_by_camp(camps, prescribed, per_camp)]
-    tables += _flow(visits, QueueEntry.objects.filter(visit__camp__in=camp_ids))
+    tables += flow.tables(visits, QueueEntry.objects.filter(visit__camp__in=camp_ids))
     return tables
 
 
@@ -111,9 +103,17 @@ def _attendance(camps: list[Any], per_camp: dict[int, dict[str, Any]]) -> Table:
                 camp.attended_patients,
             ]
         )
-    columns = ["Camp", "Date", "Location", "Expected", "Registered", "Seen by a doctor", "Dispensed"]
-    columns += ["Completed", "Cancelled", "Headcount recorded"]
-    return Table("attendance", "Attendance", columns, rows, _totals(rows, 3), numeric_from=3)
+    columns = [
+        gettext("Camp"),
+        gettext("Date"),
+        gettext("Location"),
+        gettext("Expected"),
+        gettext("Registered"),
+        gettext("Seen by a doctor"),
+        gettext("Dispensed"),
+    ]
+    columns += [gettext("Completed"), gettext("Cancelled"), gettext("Headcount recorded")]
+    return Table("attendance", gettext("Attendance"), columns, rows, _totals(rows, 3), numeric_from=3)
 
 
 def _age_sex(visits: QuerySet[Visit]) -> Table:
@@ -129,17 +129,24 @@ def _age_sex(visits: QuerySet[Visit]) -> Table:
     for label in (*(band[0] for band in AGE_BANDS), UNKNOWN_AGE):
         cells = [counts.get((label, sex.value), 0) for sex in SEXES]
         rows.append([label, *cells, sum(cells)])
-    columns = ["Age band (years)", *(str(sex.label) for sex in SEXES), "All"]
-    note = "Each visit counts once: a patient at two camps of a range counts at both."
-    return Table("age_sex", "Patients by age band and sex", columns, rows, _totals(rows, 1), note)
+    columns = [gettext("Age band (years)"), *(str(sex.label) for sex in SEXES), gettext("All")]
+    note = gettext("Each visit counts once: a patient at two camps of a range counts at both.")
+    return Table("age_sex", gettext("Patients by age band and sex"), columns, rows, _totals(rows, 1), note)
 
 
 def _new_returning(per_camp: dict[int, dict[str, Any]]) -> Table:
     registered = sum(row.get("registered", 0) for row in per_camp.values())
     returning = sum(row.get("returning", 0) for row in per_camp.values())
-    rows = [["New", registered - returning], ["Returning", returning]]
-    note = "Returning: the patient had a visit at a camp held on an earlier date."
-    return Table("new_returning", "New and returning patients", ["Patients", "Visits"], rows, _totals(rows, 1), note)
+    rows = [[gettext("New"), registered - returning], [gettext("Returning"), returning]]
+    note = gettext("Returning: the patient had a visit at a camp held on an earlier date.")
+    return Table(
+        "new_returning",
+        gettext("New and returning patients"),
+        [gettext("Patients"), gettext("Visits")],
+        rows,
+        _totals(rows, 1),
+        note,
+    )
 
 
 def _screening(camps: list[Any], per_camp: dict[int, dict[str, Any]]) -> Table:
@@ -148,9 +155,15 @@ def _screening(camps: list[Any], per_camp: dict[int, dict[str, Any]]) -> Table:
         counts = per_camp.get(camp.pk, {})
         flags = [counts.get(f"flag_{flag.name}", 0) for flag in SCREENING]
         rows.append([*_camp_cells(camp), counts.get("screened", 0), *flags])
-    columns = ["Camp", "Date", "Location", "Vitals recorded", *(flag.words for flag in SCREENING)]
-    note = "Screening findings prompt a doctor; they are not diagnoses. BMI needs weight and height."
-    return Table("screening", "Screening findings from vitals", columns, rows, _totals(rows, 3), note, 3)
+    columns = [
+        gettext("Camp"),
+        gettext("Date"),
+        gettext("Location"),
+        gettext("Vitals recorded"),
+        *(str(flag.words) for flag in SCREENING),
+    ]
+    note = gettext("Screening findings prompt a doctor; they are not diagnoses. BMI needs weight and height.")
+    return Table("screening", gettext("Screening findings from vitals"), columns, rows, _totals(rows, 3), note, 3)
 
 
 def _diagnoses(consultations: QuerySet[Consultation]) -> Table:
@@ -161,8 +174,15 @@ def _diagnoses(consultations: QuerySet[Consultation]) -> Table:
         for part in parts - {""}:
             counted[part] += row["n"]
     rows = [[name, n] for name, n in sorted(counted.items(), key=lambda item: (-item[1], item[0]))]
-    note = "Grouped ignoring case and spaces; a consultation listing several conditions counts each once."
-    return Table("diagnoses", "Diagnoses", ["Diagnosis", "Consultations"], rows, _totals(rows, 1), note)
+    note = gettext("Grouped ignoring case and spaces; a consultation listing several conditions counts each once.")
+    return Table(
+        "diagnoses",
+        gettext("Diagnoses"),
+        [gettext("Diagnosis"), gettext("Consultations")],
+        rows,
+        _totals(rows, 1),
+        note,
+    )
 
 
 def _medicine_name(row: Mapping[str, Any]) -> str:
@@ -195,7 +215,7 @@ def _medicines(prescribed: dict[tuple[int, int], dict[str, int]], scope: Scope) 
         .order_by()
     }
     cells: dict[int, list[int]] = {}
-    for (_, medicine), row in prescribed.items():
+    for (_camp, medicine), row in prescribed.items():
         sums = cells.setdefault(medicine, [0, 0, 0])
         for i, key in enumerate(("prescribed", "handed", "served")):
             sums[i] += row[key]
@@ -209,21 +229,31 @@ def _medicines(prescribed: dict[tuple[int, int], dict[str, int]], scope: Scope) 
             flows = [stock["at_start"], stock["received"], -stock["dispensed"], stock["adjusted"], -stock["expired"]]
             flows.append(stock["at_end"])
         rows.append([names[pk], *cells.get(pk, [0, 0, 0]), *flows])
-    columns = ["Medicine", "Units prescribed", "Units dispensed", "Patients served", "Stock at start", "Received"]
-    columns += ["Dispensed from stock", "Adjusted (+/-)", "Expired", "Stock at end"]
-    note = (
+    columns = [
+        gettext("Medicine"),
+        gettext("Units prescribed"),
+        gettext("Units dispensed"),
+        gettext("Patients served"),
+        gettext("Stock at start"),
+        gettext("Received"),
+    ]
+    columns += [gettext("Dispensed from stock"), gettext("Adjusted (+/-)"), gettext("Expired"), gettext("Stock at end")]
+    note = gettext(
         "Prescribed, dispensed and patients served: this report's camps (a patient served at two camps "
-        "counts at both). Stock: the pharmacy's, over "
-        f"{scope.start:%d %b %Y %H:%M} to {scope.end:%d %b %Y %H:%M} ({scope.start:%Z}), every camp it served."
-    )
-    return Table("medicines", "Medicines", columns, rows, _totals(rows, 1), note)
+        "counts at both). Stock: the pharmacy's, over %(start)s to %(end)s (%(zone)s), every camp it served."
+    ) % {
+        "start": date_format(scope.start, "d M Y H:i"),
+        "end": date_format(scope.end, "d M Y H:i"),
+        "zone": f"{scope.start:%Z}",
+    }
+    return Table("medicines", gettext("Medicines"), columns, rows, _totals(rows, 1), note)
 
 
 def _medicines_by_camp(
     camps: list[Any], prescribed: dict[tuple[int, int], dict[str, int]], per_camp: dict[int, dict[str, Any]]
 ) -> Table:
     units: dict[int, list[int]] = {}
-    for (camp, _), row in prescribed.items():
+    for (camp, _medicine), row in prescribed.items():
         sums = units.setdefault(camp, [0, 0])
         sums[0] += row["prescribed"]
         sums[1] += row["handed"]
@@ -231,45 +261,12 @@ def _medicines_by_camp(
     for camp in camps:
         served = per_camp.get(camp.pk, {}).get("served", 0)
         rows.append([*_camp_cells(camp), *units.get(camp.pk, [0, 0]), served])
-    columns = ["Camp", "Date", "Location", "Units prescribed", "Units dispensed", "Patients served"]
-    return Table("medicines_by_camp", "Medicines by camp", columns, rows, _totals(rows, 3), numeric_from=3)
-
-
-def _flow(visits: QuerySet[Visit], entries: QuerySet[QueueEntry]) -> list[Table]:
-    measures: dict[str, Any] = {}
-    for _, stage in STAGES:
-        took = Minutes("registered_at", stage)
-        measures |= {f"{stage}_n": Count(stage), f"{stage}_p50": Percentile(took, 0.5)}
-        measures[f"{stage}_p90"] = Percentile(took, 0.9)
-    asked = Q(counselling__in=[Visit.Counselling.PENDING, Visit.Counselling.DONE])
-    measures |= {"asked": Count("id", filter=asked), "done": Count("id", filter=Q(counselling="done"))}
-    figures = visits.aggregate(**measures)
-    rows = [
-        [words, figures[f"{stage}_n"], _minutes(figures[f"{stage}_p50"]), _minutes(figures[f"{stage}_p90"])]
-        for words, stage in STAGES
+    columns = [
+        gettext("Camp"),
+        gettext("Date"),
+        gettext("Location"),
+        gettext("Units prescribed"),
+        gettext("Units dispensed"),
+        gettext("Patients served"),
     ]
-    flow = Table(
-        "flow", "Waiting times (minutes)", ["From registration", "Patients", "Median", "90th percentile"], rows
-    )
-    finished = Q(status=QueueEntry.Status.COMPLETED, started_at__isnull=False, finished_at__isnull=False)
-    # Grouped by the doctor's id alone (names sorted with 170,000 rows cost a tenth of the query).
-    doctors = entries.values("doctor_id").annotate(
-        seen=Count("visit_id", distinct=True, filter=Q(started_at__isnull=False)),
-        median=Percentile(Minutes("started_at", "finished_at"), 0.5, filter=finished),
-    )
-    found = list(doctors.order_by())
-    names = {
-        user.pk: user.display_name() for user in get_user_model().objects.filter(pk__in=[r["doctor_id"] for r in found])
-    }
-    by_doctor = [[f"Dr {names[row['doctor_id']]}", row["seen"], _minutes(row["median"])] for row in found]
-    by_doctor.sort(key=lambda row: (-row[1], row[0]))
-    totals = ["All doctors", sum(row[1] for row in by_doctor), None]
-    columns = ["Doctor", "Patients seen", "Median consultation (minutes)"]
-    doctor_table = Table("doctors", "Patients seen per doctor", columns, by_doctor, totals)
-    counselling = Table(
-        "counselling",
-        "Counselling",
-        ["Counselling", "Visits"],
-        [["Asked for", figures["asked"]], ["Done", figures["done"]]],
-    )
-    return [flow, doctor_table, counselling]
+    return Table("medicines_by_camp", gettext("Medicines by camp"), columns, rows, _totals(rows, 3), numeric_from=3)

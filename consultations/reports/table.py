@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 @dataclass
 class Table:
@@ -30,10 +32,10 @@ class Table:
         }
 
 
-def totals(rows: Sequence[Sequence[Any]], numeric_from: int, label: str = "Total") -> list[Any]:
+def totals(rows: Sequence[Sequence[Any]], numeric_from: int, label: str = "") -> list[Any]:
     """A totals row: `label`, blanks up to `numeric_from`, then each column's sum (None if none)."""
     width = len(rows[0]) if rows else numeric_from
-    sums: list[Any] = [label, *([""] * (numeric_from - 1))]
+    sums: list[Any] = [label or gettext("Total"), *([""] * (numeric_from - 1))]
     for column in range(numeric_from, width):
         values = [row[column] for row in rows if isinstance(row[column], int | float)]
         sums.append(sum(values) if values else None)

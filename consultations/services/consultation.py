@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import ADMIN, COUNSELLOR, DOCTOR
@@ -37,14 +38,15 @@ def _open(by: User | None, entry: QueueEntry, fields: dict[str, Any]) -> Consult
     ensure_own(by, entry.doctor, "queue entry")
     if entry.status not in QueueEntry.OPEN:
         raise Conflict(
-            f"This queue entry is {entry.status}.",
+            _("This queue entry is %(status)s."),
+            params={"status": EntryStatus(entry.status).label},
             code=ErrorCode.INVALID_TRANSITION,
             extra={"from": entry.status, "to": EntryStatus.IN_CONSULTATION},
         )
     existing = Consultation.objects.filter(visit_id=entry.visit_id, doctor=entry.doctor).first()
     if existing is not None:
         raise Conflict(
-            "This doctor already has a consultation for this visit.",
+            _("This doctor already has a consultation for this visit."),
             code=ErrorCode.CONSULTATION_EXISTS,
             extra={"existing_id": existing.pk},
         )
@@ -66,7 +68,11 @@ def lock_consultation(
     consultation_id: int, *, subject: bool = False, loaded: Consultation | None = None
 ) -> Consultation:
     """The consultation with its visit and doctor, locked; the plain 404 when the URL names it."""
-    missing = None if subject else NotFound(f"There is no consultation {consultation_id}.", code=ErrorCode.NOT_FOUND)
+    missing = (
+        None
+        if subject
+        else NotFound(_("There is no consultation %(id)s."), params={"id": consultation_id}, code=ErrorCode.NOT_FOUND)
+    )
     consultations = Consultation.objects.select_related("visit", "doctor")
     return one_locked(consultations, consultation_id, loaded=loaded, missing=missing)
 
@@ -99,7 +105,7 @@ def consultation_counsel(
     """A counsellor marks counselling pending or done, with notes."""
     consultation = lock_consultation(consultation_id, subject=True, loaded=loaded)
     if by is not None and not by.has_role(ADMIN, COUNSELLOR, DOCTOR):
-        raise Forbidden("Only counsellors record counselling.", code=ErrorCode.PERMISSION_DENIED)
+        raise Forbidden(_("Only counsellors record counselling."), code=ErrorCode.PERMISSION_DENIED)
     consultation.counselling_status = counselling_status
     if counselling_notes is not None:
         consultation.counselling_notes = counselling_notes
@@ -129,7 +135,7 @@ def consultation_complete(*, by: User | None, consultation_id: int) -> tuple[Con
     with about(consultation):
         ensure_own(by, consultation.doctor, "consultation")
         if consultation.queue_entry_id is None:
-            raise Conflict("This consultation has no queue entry to complete.", code=ErrorCode.INVALID_TRANSITION)
+            raise Conflict(_("This consultation has no queue entry to complete."), code=ErrorCode.INVALID_TRANSITION)
     queue_update(by=by, entry_id=consultation.queue_entry_id, status=EntryStatus.COMPLETED)
     visit = lock_visit(consultation.visit_id)
     if visit.status != Visit.Status.CONSULTED or left_to_hand_over(visit):

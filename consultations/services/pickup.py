@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit import event_types as E
@@ -56,41 +57,45 @@ class Pickup:
         return sum(s.quantity for s in self.served)
 
 
-FINAL_WORDS: dict[str, str] = {
-    P.REPLACED: "was replaced by the doctor",
-    P.DELETED: "was withdrawn by the doctor",
-    P.DISPENSED: "is handed over in full already",
+FINAL_WORDS: dict[str, Any] = {
+    P.REPLACED: _("%(medicine)s was replaced by the doctor; it cannot be dispensed."),
+    P.DELETED: _("%(medicine)s was withdrawn by the doctor; it cannot be dispensed."),
+    P.DISPENSED: _("%(medicine)s is handed over in full already; it cannot be dispensed."),
 }
 
 
-def _refuse(code: ErrorCode, detail: str, **extra: Any) -> Conflict:
-    return Conflict(detail, code=code, extra=extra)
+def _refuse(code: ErrorCode, detail: Any, params: dict[str, Any], **extra: Any) -> Conflict:
+    return Conflict(detail, params=params, code=code, extra=extra)
 
 
 def _check(prescription: Prescription | None, item: Item, visit: Visit) -> Prescription:
     if prescription is None:
         raise DomainError(
-            "There is no such prescription.",
+            _("There is no such prescription."),
+            params={"id": item.prescription},
             code=ErrorCode.INVALID,
-            fields={"items": [f"Prescription {item.prescription} does not exist."]},
+            fields={"items": [_("Prescription %(id)s does not exist.")]},
         )
     if prescription.consultation.visit_id != visit.pk:
         raise _refuse(
             ErrorCode.PRESCRIPTION_NOT_IN_VISIT,
-            f"{prescription.medicine} (prescription {prescription.pk}) belongs to another visit.",
+            _("%(medicine)s (prescription %(id)s) belongs to another visit."),
+            {"medicine": str(prescription.medicine), "id": prescription.pk},
             prescription=prescription.pk,
         )
     if prescription.status != P.ACTIVE:
         status = prescription.status
         raise _refuse(
             Prescription.FINAL_CODES[status],
-            f"{prescription.medicine} {FINAL_WORDS.get(status, status)}; it cannot be dispensed.",
+            FINAL_WORDS[status],
+            {"medicine": str(prescription.medicine)},
             prescription=prescription.pk,
         )
     if item.quantity > prescription.remaining:
         raise _refuse(
             ErrorCode.QUANTITY_EXCEEDS_PRESCRIPTION,
-            f"{prescription.medicine}: {prescription.remaining} left to hand over; {item.quantity} asked.",
+            _("%(medicine)s: %(remaining)s left to hand over; %(asked)s asked."),
+            {"medicine": str(prescription.medicine), "remaining": prescription.remaining, "asked": item.quantity},
             prescription=prescription.pk,
             remaining=prescription.remaining,
         )
@@ -112,11 +117,17 @@ def visit_dispense(*, by: User | None, visit_id: int, items: list[Item], loaded:
 
 def _dispense(by: User | None, visit: Visit, items: list[Item]) -> Pickup:
     if visit.status in CLOSED_VISIT:
-        raise _refuse(ErrorCode.VISIT_CLOSED, f"Visit {visit.pk} is {visit.status}.")
+        raise _refuse(
+            ErrorCode.VISIT_CLOSED,
+            _("Visit %(visit)s is %(status)s."),
+            {"visit": visit.pk, "status": Visit.Status(visit.status).label},
+        )
     ids = [item.prescription for item in items]
     if len(set(ids)) != len(ids):
         raise DomainError(
-            "Name each prescription once.", code=ErrorCode.INVALID, fields={"items": ["A prescription appears twice."]}
+            _("Name each prescription once."),
+            code=ErrorCode.INVALID,
+            fields={"items": [_("A prescription appears twice.")]},
         )
     locked = {
         p.pk: p

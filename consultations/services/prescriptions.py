@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit import event_types as E
@@ -15,6 +16,7 @@ from consultations.services.consultation import lock_consultation
 from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
+from patients.models import Visit
 from patients.services import CLOSED_VISIT
 from pharmacy.models import Medicine
 from pharmacy.selectors import active_medicine
@@ -43,9 +45,10 @@ def _medicine(medicine_id: int) -> Medicine:
     medicine = active_medicine(medicine_id)
     if medicine is None:
         raise DomainError(
-            "Choose a medicine from the catalogue.",
+            _("Choose a medicine from the catalogue."),
+            params={"id": medicine_id},
             code=ErrorCode.INVALID,
-            fields={"medicine": [f"Medicine {medicine_id} does not exist or is not in use."]},
+            fields={"medicine": [_("Medicine %(id)s does not exist or is not in use.")]},
         )
     return medicine
 
@@ -56,7 +59,11 @@ def prescription_create(*, by: User | None, consultation_id: int, medicine_id: i
     consultation = lock_consultation(consultation_id, subject=True)
     ensure_own(by, consultation.doctor, "consultation")
     if consultation.visit.status in CLOSED_VISIT:
-        raise Conflict(f"Visit {consultation.visit_id} is {consultation.visit.status}.", code=ErrorCode.VISIT_CLOSED)
+        raise Conflict(
+            _("Visit %(visit)s is %(status)s."),
+            params={"visit": consultation.visit_id, "status": Visit.Status(consultation.visit.status).label},
+            code=ErrorCode.VISIT_CLOSED,
+        )
     prescription = Prescription(consultation=consultation, medicine=_medicine(medicine_id), created_by=by, **fields)
     _save_new(prescription, by)
     return prescription
@@ -85,7 +92,8 @@ def ensure_editable(prescription: Prescription) -> None:
         return
     status = Prescription.Status.DISPENSED if prescription.quantity_dispensed else prescription.status
     raise Conflict(
-        f"This prescription is {status}; it cannot be changed.",
+        _("This prescription is %(status)s; it cannot be changed."),
+        params={"status": Prescription.Status(status).label},
         code=Prescription.FINAL_CODES[status],
         extra={"status": prescription.status},
     )

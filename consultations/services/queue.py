@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import ADMIN, DOCTOR, VOLUNTEER
@@ -48,11 +49,18 @@ def queue_assign(
     """Send a visit to a doctor's queue; the event names the patient and the doctor."""
     visit = lock_visit(visit_id, loaded=loaded)
     if visit.status in (*CLOSED_VISIT, Visit.Status.DISPENSED):
-        raise Conflict(f"Visit {visit.pk} is {visit.status}; it cannot be queued.", code=ErrorCode.VISIT_CLOSED)
+        raise Conflict(
+            _("Visit %(visit)s is %(status)s; it cannot be queued."),
+            params={"visit": visit.pk, "status": Visit.Status(visit.status).label},
+            code=ErrorCode.VISIT_CLOSED,
+        )
     doctor = doctors().filter(pk=doctor_id).first()
     if doctor is None:
         raise DomainError(
-            "Choose a doctor.", code=ErrorCode.INVALID, fields={"doctor": [f"User {doctor_id} is not a doctor."]}
+            _("Choose a doctor."),
+            params={"id": doctor_id},
+            code=ErrorCode.INVALID,
+            fields={"doctor": [_("User %(id)s is not a doctor.")]},
         )
     existing = QueueEntry.objects.filter(visit=visit, doctor=doctor, status__in=QueueEntry.OPEN).first()
     if existing is not None:
@@ -79,7 +87,8 @@ def queue_assign(
 
 def _already_queued(existing: QueueEntry | None, doctor: User) -> Conflict:
     return Conflict(
-        f"This visit is already in {doctor.display_name()}'s queue.",
+        _("This visit is already in %(doctor)s's queue."),
+        params={"doctor": doctor.display_name()},
         code=ErrorCode.ALREADY_QUEUED,
         extra={"existing_id": existing.pk} if existing else {},
     )
@@ -87,13 +96,17 @@ def _already_queued(existing: QueueEntry | None, doctor: User) -> Conflict:
 
 def lock_entry(entry_id: int, *, subject: bool = False, loaded: QueueEntry | None = None) -> QueueEntry:
     """The queue entry, locked; a missing one is the plain 404 when the URL names it (`subject`)."""
-    missing = None if subject else NotFound(f"There is no queue entry {entry_id}.", code=ErrorCode.NOT_FOUND)
+    missing = (
+        None
+        if subject
+        else NotFound(_("There is no queue entry %(id)s."), params={"id": entry_id}, code=ErrorCode.NOT_FOUND)
+    )
     return one_locked(QueueEntry.objects.select_related("doctor"), entry_id, loaded=loaded, missing=missing)
 
 
 def move_entry(entry: QueueEntry, to: str) -> None:
     """Move an entry through its transition table, stamping when it started and finished."""
-    check_transition(QueueEntry.TRANSITIONS, entry.status, to, what="queue entry")
+    check_transition(QueueEntry.TRANSITIONS, entry.status, to, what=_("queue entry"))
     entry.status = to
     now = timezone.now()
     if to == EntryStatus.IN_CONSULTATION and entry.started_at is None:
@@ -105,13 +118,14 @@ def move_entry(entry: QueueEntry, to: str) -> None:
 def _ensure_may_change(by: User | None, entry: QueueEntry, status: str | None) -> None:
     if status is not None and status != entry.status:
         if by is not None and not by.has_role(ADMIN, DOCTOR):
-            raise Forbidden("Only the doctor moves a queue entry.", code=ErrorCode.PERMISSION_DENIED)
+            raise Forbidden(_("Only the doctor moves a queue entry."), code=ErrorCode.PERMISSION_DENIED)
         ensure_own(by, entry.doctor, "queue entry")
     elif by is not None and by.has_role(DOCTOR) and not by.has_role(ADMIN, VOLUNTEER):
         ensure_own(by, entry.doctor, "queue entry")
     if entry.status not in QueueEntry.OPEN:
         raise Conflict(
-            f"This queue entry is {entry.status}; it cannot change.",
+            _("This queue entry is %(status)s; it cannot change."),
+            params={"status": EntryStatus(entry.status).label},
             code=ErrorCode.INVALID_TRANSITION,
             extra={"from": entry.status, "to": status or entry.status},
         )
@@ -137,7 +151,7 @@ def queue_update(
 def _queue_change(by: User | None, entry: QueueEntry, status: str | None, priority: str | None) -> None:
     old_status, old_priority = entry.status, entry.priority
     if priority is not None:
-        check_transition(QueueEntry.PRIORITY_TRANSITIONS, entry.priority, priority, what="queue priority")
+        check_transition(QueueEntry.PRIORITY_TRANSITIONS, entry.priority, priority, what=_("queue priority"))
         entry.priority = priority
     if status is not None:
         move_entry(entry, status)

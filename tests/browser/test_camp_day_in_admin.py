@@ -144,7 +144,7 @@ def test_one_patient_through_admin_in_chromium(browser, live_server):
     assert list(StockBatch.objects.order_by("id").values_list("quantity_on_hand", flat=True)) == before
     shot(pharmacy, "5-pickup-refused")
     pharmacy.click("a.slip-link")
-    pharmacy.wait_for_selector("table.prescriptions")
+    pharmacy.wait_for_selector("div.prescription")
     slip = pharmacy.inner_text("body")
     assert a.name in slip and c.name in slip and b.name not in slip and token in slip
     pharmacy.emulate_media(media="print")

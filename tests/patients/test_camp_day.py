@@ -29,6 +29,7 @@ def test_first_half_of_a_camp_day(client_for, admin_user, volunteer, doctor, aud
         "expected_patients": 250,
         "attended_patients": 0,
         "status": "planned",
+        "language": "en",
     }
     assert created["camp_id"] == camp_id and created["actor"]["username"] == "alice_admin"
     assert created["source"] == "service"
