@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install bench bench-venv camp
+.PHONY: run test lint install bench bench-venv camp catalogues messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+## The translation catalogues (locale/, admin_locale/) compiled for gettext; stale ones only.
+catalogues: $(STAMP)
+	$(PY) -m core.catalogues
+
+## After changing a translatable string: update every language's catalogue from the source (docs/languages.md).
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) -m core.catalogues messages
+
 ## Serve MedCamp on SQLite at http://127.0.0.1:8000 with a demo camp (seeded on first start).
-run: $(STAMP)
+run: $(STAMP) catalogues
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_dev_admin
 	DJANGO_DEBUG=1 AUDIT_CONSOLE=off $(PY) manage.py seed_demo
@@ -26,7 +34,7 @@ run: $(STAMP)
 
 ## A camp on one laptop: production-like (gunicorn, WhiteNoise, SQLite in WAL) on every interface.
 CAMP_ENV = DJANGO_DEBUG=0 MEDCAMP_ALL_INTERFACES=1 SECRET_KEY="$$(cat var/secret-key)" PROMETHEUS_MULTIPROC_DIR=var/metrics
-camp: $(STAMP) var/secret-key
+camp: $(STAMP) catalogues var/secret-key
 	$(CAMP_ENV) $(PY) manage.py migrate --noinput
 	$(CAMP_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	@$(CAMP_ENV) $(PY) -c "from core.net import own_addresses; print('Open on a phone on this network:'); [print(f'  http://{a}:$(PORT)/admin/') for a in own_addresses()]"
@@ -36,7 +44,7 @@ var/secret-key:
 	mkdir -p var && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 ## Install what the tests need and run the whole suite.
-test: $(STAMP)
+test: $(STAMP) catalogues
 	$(PY) -m pytest
 
 lint: $(STAMP)

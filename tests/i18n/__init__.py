@@ -1,0 +1,1 @@
+"""Tests of MedCamp in the camp's languages: catalogues, the API's language, users' and patients' languages."""

@@ -1,0 +1,129 @@
+"""Which language answers: the API (Accept-Language, else the user's preference, else English),
+admin pages (the user's preference, applied at sign-in; the switcher), and the audit trail,
+which stays English whatever language answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client, TestCase
+
+from accounts.models import User
+from tests.factories import CampFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+REFUSED = "Choose a doctor."  # queue_assign's refusal, with a field message: both translated
+
+
+def _queue_unknown_doctor(api, visit_id: int = 0):
+    return api.post("/api/v1/queue/", {"visit": visit_id, "doctor": 999999}, format="json")
+
+
+def test_the_api_answers_in_accept_language_with_the_same_code(client_for, volunteer):
+    api = client_for(volunteer)
+    english = api.post("/api/v1/patients/", {"name": ""}, format="json")
+    hindi = api.post("/api/v1/patients/", {"name": ""}, format="json", HTTP_ACCEPT_LANGUAGE="hi-IN,hi;q=0.9,en;q=0.5")
+    telugu = api.post("/api/v1/patients/", {"name": ""}, format="json", HTTP_ACCEPT_LANGUAGE="te")
+    assert english.json()["code"] == hindi.json()["code"] == telugu.json()["code"] == "invalid"
+    assert english.json()["detail"].startswith("Some fields are invalid")
+    assert hindi.json()["detail"].startswith("कुछ फ़ील्ड सही नहीं हैं")
+    assert telugu.json()["detail"].startswith("కొన్ని ఫీల్డ్‌లు సరిగా లేవు")
+    assert (hindi["Content-Language"], telugu["Content-Language"], english["Content-Language"]) == ("hi", "te", "en")
+
+
+def test_without_accept_language_the_users_preference_answers(client_for):
+    telugu_reader = UserFactory(roles=["admin"], language="te")
+    no_preference = UserFactory(roles=["admin"])
+    api = client_for(telugu_reader)
+    missing = api.get("/api/v1/camps/999999/")
+    assert (missing.status_code, missing.json()["code"], missing["Content-Language"]) == (404, "not_found", "te")
+    assert missing.json()["detail"] == "అలాంటి రికార్డు లేదు."
+    # A language MedCamp does not speak is no answer: the preference decides.
+    assert api.get("/api/v1/camps/999999/", HTTP_ACCEPT_LANGUAGE="fr")["Content-Language"] == "te"
+    # The app's own language wins over the preference.
+    assert api.get("/api/v1/camps/999999/", HTTP_ACCEPT_LANGUAGE="hi")["Content-Language"] == "hi"
+    assert client_for(no_preference).get("/api/v1/camps/999999/").json()["detail"] == "No such record."
+
+
+def test_the_audit_trail_stays_english_whatever_language_answered(client_for, volunteer, audit):
+    camp = CampFactory(status="active")
+    api = client_for(volunteer)
+    made = api.post(
+        "/api/v1/patients/",
+        {"book_no": "I18N-1", "name": "Sita", "age_years": 40, "sex": "female", "area": "Kothur", "camp": camp.pk},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    visit_id = made.json()["visit"]["id"] if "visit" in made.json() else None
+    refused = _queue_unknown_doctor(api, visit_id or 1)
+    hindi = api.post(
+        "/api/v1/queue/", {"visit": visit_id or 1, "doctor": 999999}, format="json", HTTP_ACCEPT_LANGUAGE="hi"
+    )
+    assert refused.json()["code"] == hindi.json()["code"]
+    assert hindi.json()["detail"] != refused.json()["detail"]
+    bad = api.post("/api/v1/patients/", {"name": "", "age_years": 400}, format="json", HTTP_ACCEPT_LANGUAGE="te")
+    assert bad.status_code == 400
+    failures = [e for e in audit.events if e["outcome"] == "failure"]
+    assert len(failures) >= 3
+    for event in failures:
+        text = f"{event.get('message', '')} {event.get('details', '')}"
+        assert text.isascii(), event  # no Hindi or Telugu in an event
+    # DRF's messages are words of the request's language: the trail keeps their codes.
+    assert failures[-1]["details"]["fields"]["name"] == ["blank"]
+
+
+def _admin_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_pages_follow_the_users_preference_from_sign_in():
+    doctor = UserFactory(roles=["doctor"], language="hi", password="Long-enough-pass-1")
+    client = Client()
+    signed = client.post(
+        "/admin/login/?next=/admin/", {"username": doctor.username, "password": "Long-enough-pass-1"}, follow=True
+    )
+    page = signed.content.decode()
+    assert signed.status_code == 200 and 'lang="hi"' in page
+    assert "मेरी कतार" in page or "शिविर का दिन" in page  # the camp-day panel, in Hindi
+    assert "कोई शिविर चालू नहीं है।" in page
+
+
+def test_the_switcher_saves_the_users_language_as_an_audited_change(audit):
+    volunteer = UserFactory(roles=["volunteer"])
+    client = _admin_client(volunteer)
+    assert 'lang="en"' in client.get("/admin/").content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        switched = client.post("/admin/language/", {"language": "te", "next": "/admin/"})
+    assert (switched.status_code, switched["Location"]) == (302, "/admin/")
+    assert switched.cookies["django_language"].value == "te"
+    volunteer.refresh_from_db()
+    assert volunteer.language == "te"
+    event = audit.one("user.updated")
+    assert event["changes"] == {"language": {"old": "", "new": "te"}} and event["source"] == "admin"
+    page = client.get("/admin/").content.decode()
+    assert 'lang="te"' in page and "శిబిరం రోజు" in page
+    # Somewhere else: refused, and nothing changes.
+    away = client.post("/admin/language/", {"language": "hi", "next": "https://elsewhere.example/"})
+    assert away["Location"] == "/admin/"
+    assert client.post("/admin/language/", {"language": "xx"})["Location"] == "/admin/"
+    volunteer.refresh_from_db()
+    assert volunteer.language == "hi"
+    assert client.get("/admin/language/").status_code == 405
+
+
+def test_an_admin_sets_a_users_language_on_the_users_page(audit):
+    admin = UserFactory(roles=["admin"], is_superuser=True)
+    target = UserFactory(roles=["pharmacist"])
+    client = _admin_client(admin)
+    form = client.get(f"/admin/accounts/user/{target.pk}/change/").content.decode()
+    assert 'name="language"' in form and "తెలుగు" in form
+
+
+def test_dates_are_written_in_the_pages_language():
+    CampFactory(status="active", name="Kothur", date=dt.date(2026, 12, 2))
+    for language, month in (("hi", "दिसंबर"), ("te", "డిసెంబర్")):
+        page = _admin_client(UserFactory(roles=["volunteer"], language=language)).get("/admin/").content.decode()
+        assert f"2 {month} 2026" in page, language
