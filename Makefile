@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## The translation catalogues (locale/, admin_locale/) compiled for gettext; stale ones only.
+## The translation catalogues (locale/, library_locale/) compiled for gettext; stale ones only.
 catalogues: $(STAMP)
 	$(PY) -m core.catalogues
 

@@ -149,13 +149,13 @@ else:
 
 LANGUAGE_CODE = "en"
 # Screens, API messages and the slip speak these; a language is its catalogues and one line here
-# (docs/languages.md). Ours come first: admin_locale fills gaps in Django's. Audit stays English.
+# (docs/languages.md). Ours come first: library_locale fills gaps in Django's. Audit stays English.
 LANGUAGES = [
     ("en", "English"),
     ("hi", "हिन्दी"),
     ("te", "తెలుగు"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "admin_locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "library_locale"]
 # The camps' local time: admin shows it, and "today" (is a batch expired?) is the camp's date.
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")
 try:

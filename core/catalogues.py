@@ -17,9 +17,9 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 # The project's own messages, then Django admin's strings that Django's catalogues lack.
-CATALOGUE_DIRS = ("locale", "admin_locale")
+CATALOGUE_DIRS = ("locale", "library_locale")
 # What makemessages reads no message from: tests, benchmarks, demo data, and what is not source.
-NOT_EXTRACTED = ("tests/*", "bench/*", "devtools/*", "deploy/*", "docs/*", "staticfiles/*", "var/*", "admin_locale/*")
+NOT_EXTRACTED = ("tests/*", "bench/*", "devtools/*", "deploy/*", "docs/*", "staticfiles/*", "var/*", "library_locale/*")
 
 
 def makemessages_command(languages: list[str]) -> list[str]:
