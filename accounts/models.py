@@ -39,6 +39,10 @@ class User(AuditedModel, AbstractUser):
         help_text=_("The language MedCamp's screens are shown in for this user."),
     )
 
+    class Meta:  # AuditedModel's Meta comes first in the bases: name the model as Django's user is named
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
     # The password hash and login times never enter the history tables.
     history = AuditedHistory(excluded_fields=["password", "last_login"])
 

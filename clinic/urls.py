@@ -28,7 +28,7 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus: clinic/metrics.py, docs/monitoring.md
-    path("admin/language/", admin.site.admin_view(set_my_language), name="set-my-language"),
+    path("admin/language/", set_my_language, name="set-my-language"),  # before sign-in too
     path("admin/", admin.site.urls),
     path("api/v1/", include(api)),
 ]

@@ -1,6 +1,6 @@
 """The visit in Django admin: the desk, the visit's page, its pickup and its printable slip.
 
-The desk and pickup pages themselves are consultations.admin_pages, the slip consultations.slip; this
+The desk is consultations.admin_desk, the pickup consultations.admin_pages, the slip consultations.slip; this
 module registers Visit with the read-only inlines of what happened in the visit.
 Visit is a patients model, registered here because its page shows the queue,
 consultation and prescriptions this app owns (patients may not import them).
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
 from audit.admin import PatientTrailLink, ReadOnlyInline, ServiceAdmin
-from consultations import admin_pages, slip
+from consultations import admin_desk, admin_pages, slip
 from consultations.models import Consultation, Dispense, Prescription, QueueEntry
 from patients.models import Visit, Vitals
 from patients.services import visit_register, visit_set_status
@@ -89,7 +89,7 @@ class VisitAdmin(PatientTrailLink, ServiceAdmin):
         ]
 
     def desk_view(self, request: HttpRequest) -> HttpResponse:
-        return admin_pages.desk(self, request)
+        return admin_desk.desk(self, request)
 
     def pickup_view(self, request: HttpRequest, visit_id: int) -> HttpResponse:
         return admin_pages.pickup_page(self, request, visit_id)

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -21,6 +22,7 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANG
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%\(\w+\)\.\df|%[sd]|\{\w*\}")
 DJANGO = Path(__import__("django").__file__).parent
 DRF = Path(__import__("rest_framework").__file__).parent  # ships its English catalogue compiled only
+SIMPLE_HISTORY = Path(__import__("simple_history").__file__).parent
 DJANGO_CATALOGUES = ("contrib/admin/locale", "contrib/auth/locale", "conf/locale")
 
 
@@ -56,21 +58,41 @@ def test_a_translation_keeps_every_placeholder_of_its_message(directory, languag
 
 
 @pytest.mark.parametrize("language", [code for directory, code in _catalogues() if directory == "library_locale"])
-def test_library_locale_holds_only_the_libraries_own_messages(language):
-    english: set[tuple[str | None, str]] = set()
+def test_library_locale_holds_only_the_libraries_own_messages(language, simple_history_messages):
+    english: set[tuple[str | None, str]] = set(simple_history_messages)
     for catalogue in DJANGO_CATALOGUES:
         english |= {(e.msgctxt, e.msgid) for e in polib.pofile(str(DJANGO / catalogue / "en/LC_MESSAGES/django.po"))}
     english |= {(e.msgctxt, e.msgid) for e in polib.mofile(str(DRF / "locale/en/LC_MESSAGES/django.mo"))}
     ours = {(e.msgctxt, e.msgid) for e in _po("library_locale", language)}
-    assert ours - english == set(), "an upgrade of Django or DRF changed these msgids: copy the new ones"
+    assert ours - english == set(), (
+        "an upgrade of Django, DRF or simple-history changed these msgids: copy the new ones"
+    )
 
 
-def test_the_catalogues_follow_the_source(tmp_path):
-    """makemessages on a copy of the source finds exactly the messages the catalogues hold."""
+def _needs_xgettext() -> None:
     if not shutil.which("xgettext"):
         if os.environ.get("CI"):
             pytest.fail("xgettext is missing: .ci/services installs gettext")
         pytest.skip("needs GNU gettext's xgettext (apt-get install gettext)")
+
+
+@pytest.fixture(scope="module")
+def simple_history_messages(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str | None, str]]:
+    """django-simple-history ships no English catalogue: its messages, by makemessages on a copy."""
+    _needs_xgettext()
+    copy = tmp_path_factory.mktemp("simple_history") / "simple_history"
+    shutil.copytree(SIMPLE_HISTORY, copy, ignore=shutil.ignore_patterns("locale", "__pycache__"))
+    (copy / "locale").mkdir()
+    env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "clinic.settings"}
+    command = [sys.executable, "-m", "django", "makemessages", "-len", "--no-location"]
+    made = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    return {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale/en/LC_MESSAGES/django.po"))}
+
+
+def test_the_catalogues_follow_the_source(tmp_path):
+    """makemessages on a copy of the source finds exactly the messages the catalogues hold."""
+    _needs_xgettext()
     copy = tmp_path / "src"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".*", "var", "staticfiles", "test-artifacts", "*.mo"))
     for language in LANGUAGES:

@@ -128,3 +128,14 @@ def test_dates_are_written_in_the_pages_language():
     for language, month in (("hi", "दिसंबर"), ("te", "డిసెంబర్")):
         page = _admin_client(UserFactory(roles=["volunteer"], language=language)).get("/admin/").content.decode()
         assert f"2 {month} 2026" in page, language
+
+
+def test_before_sign_in_the_page_follows_the_device():
+    client = Client()
+    english = client.get("/admin/login/").content.decode()
+    assert 'lang="en"' in english and 'id="language-switcher"' in english
+    assert 'lang="hi"' in client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="hi-IN,hi").content.decode()
+    chosen = client.post("/admin/language/", {"language": "te", "next": "/admin/login/"})
+    assert (chosen.status_code, chosen["Location"]) == (302, "/admin/login/")
+    telugu = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="hi").content.decode()
+    assert 'lang="te"' in telugu and "<title>ప్రవేశించండి" in telugu  # the device's choice wins over the browser's
