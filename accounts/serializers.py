@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.roles import ALL_ROLES
+from core.languages import known_language
 
 
 @extend_schema_field({"type": "string", "description": "an email address, or empty when the user has none"})
@@ -24,7 +25,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "roles"]
+        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "language", "roles"]
         read_only_fields = fields
 
     def get_roles(self, user: User) -> list[str]:
@@ -71,6 +72,8 @@ class UserUpdateSerializer(serializers.Serializer[Any]):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
+    # The language of the user's screens and of the API when the app asks for none; "" for the device's.
+    language = serializers.CharField(max_length=8, required=False, allow_blank=True, validators=[known_language])
     # Checked against the user's other details by the service, which loads the user once.
     password = serializers.CharField(max_length=256, write_only=True, required=False, trim_whitespace=False)
 

@@ -11,9 +11,11 @@ from uuid import UUID
 
 from django.db.models import Model
 
+from core.languages import english
+
 
 def to_json(value: Any) -> Any:
-    """JSON-native form: dates ISO 8601, decimals as strings, enums as stored values."""
+    """JSON-native form: dates ISO 8601, decimals as strings, enums as stored values, words in English."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, enum.Enum):
@@ -24,13 +26,13 @@ def to_json(value: Any) -> Any:
         return str(value)
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, Model):
-        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, Model):  # the name in English, whatever language the request speaks
+        return {"id": value.pk, "name": english(value)}
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_json(v) for v in value]
-    return str(value)
+    return english(value)  # a lazy translation among the values is written in English
 
 
 def build_changes(

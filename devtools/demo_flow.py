@@ -35,6 +35,7 @@ def new_patient(rng: random.Random, vol: User, book_no: str) -> Patient:
         sex=sex,
         phone=f"9{rng.randint(100000000, 999999999)}" if rng.random() < 0.7 else "",
         area=rng.choice(AREAS),
+        preferred_language=rng.choice(["", "", "", "hi", "en"]),  # most read the camp's language
     )
 
 

@@ -17,6 +17,7 @@ from audit.events import actor_name
 from audit.history import audited, audited_save
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
+from core.languages import english
 from pharmacy.models import Medicine, StockBatch, StockMovement
 from pharmacy.selectors import usable_batches
 
@@ -105,7 +106,7 @@ def batch_receive(*, by: User | None, medicine_id: int, batch_no: str, expiry_da
         batch,
         by=by,
         event=received,
-        message=f"{actor_name(by)} received {quantity} {medicine.unit} of {medicine} in batch {batch_no}",
+        message=f"{actor_name(by)} received {quantity} {medicine.unit} of {english(medicine)} in batch {batch_no}",
         details={**_medicine_details(medicine), "batch_no": batch_no, "quantity": quantity},
     )
     _movement(batch, by=by, quantity=quantity, kind=StockMovement.Kind.RECEIVED)
@@ -167,7 +168,7 @@ def stock_take(*, by: User | None, medicine_id: int, quantity: int, reason: str 
             by=by,
             update_fields=["quantity_on_hand", "updated_at"],
             event=E.STOCK_DEDUCTED,
-            message=f"{actor_name(by)} took {taken} of {batch.medicine} from batch {batch.batch_no} "
+            message=f"{actor_name(by)} took {taken} of {english(batch.medicine)} from batch {batch.batch_no} "
             f"({before} -> {before - taken})",
             details={
                 **_medicine_details(batch.medicine),

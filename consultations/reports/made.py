@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from audit import event_types as E
@@ -36,13 +36,17 @@ def made(scope: Scope, by: Any) -> dict[str, Any]:
 
 def header(report: dict[str, Any]) -> list[list[Any]]:
     """The lines above each exported table: what, when, by whom (camp time, its UTC offset written)."""
-    return [[gettext("MedCamp report"), report["title"]], [gettext("Made"), report["made_at"], "by", report["made_by"]]]
+    return [
+        [gettext("MedCamp report"), report["title"]],
+        [gettext("Made"), report["made_at"], gettext("by"), report["made_by"]],
+    ]
 
 
 def record_read(scope: Scope, *, source: str, export: str = "") -> None:
     """Log the view (or the export, in `export`'s format) of a report."""
     details: dict[str, Any] = {**scope.described()}
-    words = f"the report of {scope.title()}"
+    with translation.override("en"):  # the trail is English: the title again, in English
+        words = f"the report of {scope.title()}"
     if export:
         details["format"] = export
     emit(

@@ -16,6 +16,7 @@ from consultations.models import Dispense, Prescription
 from consultations.services.prescriptions import prescription_details
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, about
+from core.languages import english
 from patients.models import Visit
 from patients.services import CLOSED_VISIT, lock_visit, visit_move
 from pharmacy.services import stock_take
@@ -157,7 +158,7 @@ def _serve(by: User | None, visit: Visit, prescription: Prescription, quantity: 
         prescription,
         by=by,
         event=E.PRESCRIPTION_DISPENSED,
-        message=f"{actor_name(by)} handed over {quantity} x {prescription.medicine} "
+        message=f"{actor_name(by)} handed over {quantity} x {english(prescription.medicine)} "
         f"({prescription.remaining} left) for token {visit.token_number}",
         details={
             **prescription_details(prescription),

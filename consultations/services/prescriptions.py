@@ -16,6 +16,7 @@ from consultations.services.consultation import lock_consultation
 from consultations.services.rules import ensure_own
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, one_or_404
+from core.languages import english
 from patients.models import Visit
 from patients.services import CLOSED_VISIT
 from pharmacy.models import Medicine
@@ -121,7 +122,7 @@ def _replace(by: User | None, old: Prescription, medicine: Medicine, changes: di
         old,
         by=by,
         event=E.PRESCRIPTION_REPLACED,
-        message=f"{actor_name(by)} replaced {old.medicine} with {medicine} in prescription {old.pk}",
+        message=f"{actor_name(by)} replaced {english(old.medicine)} with {english(medicine)} in prescription {old.pk}",
         details={**prescription_details(old), "new_medicine_id": medicine.pk, "new_medicine": medicine.name},
     )
     new = Prescription(
@@ -143,6 +144,6 @@ def prescription_delete(*, by: User | None, prescription_id: int) -> Prescriptio
         by=by,
         event=E.PRESCRIPTION_DELETED,
         details=prescription_details(prescription),
-        message=f"{actor_name(by)} withdrew prescription {prescription.pk} ({prescription.medicine})",
+        message=f"{actor_name(by)} withdrew prescription {prescription.pk} ({english(prescription.medicine)})",
     )
     return prescription

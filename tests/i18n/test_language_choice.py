@@ -139,3 +139,33 @@ def test_before_sign_in_the_page_follows_the_device():
     assert (chosen.status_code, chosen["Location"]) == (302, "/admin/login/")
     telugu = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="hi").content.decode()
     assert 'lang="te"' in telugu and "<title>ప్రవేశించండి" in telugu  # the device's choice wins over the browser's
+
+
+def test_names_in_events_are_english_whatever_the_request_speaks():
+    from django.utils import translation
+
+    from audit.diff import to_json
+    from consultations.models import QueueEntry
+    from tests.factories import MedicineFactory
+
+    medicine = MedicineFactory(name="Paracetamol", type="tablet", formulation="500 mg")
+    with translation.override("hi"):
+        assert str(medicine) == "Paracetamol 500 mg (गोली)"  # the screens' name
+        assert to_json(medicine) == {"id": medicine.pk, "name": "Paracetamol 500 mg (tablet)"}
+        assert to_json(QueueEntry.Status.WAITING.label) == "Waiting"
+
+
+def test_an_admin_sets_a_users_language_through_the_api(client_for, admin_user, audit):
+    target = UserFactory(roles=["pharmacist"])
+    api = client_for(admin_user)
+    changed = api.patch(f"/api/v1/users/{target.pk}/", {"language": "te"}, format="json")
+    assert changed.status_code == 200 and changed.json()["language"] == "te"
+    assert audit.one("user.updated")["changes"] == {"language": {"old": "", "new": "te"}}
+    refused = api.patch(f"/api/v1/users/{target.pk}/", {"language": "xx"}, format="json")
+    assert (refused.status_code, refused.json()["code"], list(refused.json()["fields"])) == (
+        400,
+        "invalid",
+        ["language"],
+    )
+    me = client_for(User.objects.get(pk=target.pk)).get("/api/v1/auth/me/")
+    assert me.json()["language"] == "te" and me["Content-Language"] == "te"

@@ -115,6 +115,7 @@ class Command(BaseCommand):
             date=timezone.localdate(),
             location="ZP High School, Kothur",
             expected_patients=count,
+            language="te",  # Kothur reads Telugu: the desk offers it, the slip prints in it
         )
         camp = camp_update(by=admin, camp_id=camp.pk, status=MedicalCamp.Status.ACTIVE)
         # Every stage at least once, the rest drawn by weight; the first registered are furthest on.
