@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +159,8 @@ class Visit(AuditedModel):
         if patient is not None:
             parts.append(patient.name)
         if camp is not None:
-            parts.append(f"{camp.name} {date_format(camp.date, 'j M')}")
+            # Django's 'j M', without DateFormat's cost (this name is written into events)
+            parts.append(f"{camp.name} {camp.date.day} {str(MONTHS_3[camp.date.month]).title()}")
         return ", ".join(parts)
 
     def audit_scope(self) -> dict[str, Any]:

@@ -53,7 +53,8 @@ class Medicine(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.formulation} ({str(self.get_type_display()).lower()})"
+        form = self.Type(self.type).label if self.type in self.Type.values else self.type  # get_type_display is 30 us
+        return f"{self.name} {self.formulation} ({str(form).lower()})"
 
     def audit_label(self) -> str:
         return f"medicine {self.name} {self.formulation}"

@@ -28,7 +28,7 @@ def made(scope: Scope, by: Any) -> dict[str, Any]:
         "last_day": scope.last,
         "location": (camp.location if camp is not None else scope.location) or None,
         "made_at": now.isoformat(timespec="seconds"),
-        "made_at_shown": f"{now:%d %b %Y, %H:%M:%S} (UTC{now.isoformat()[-6:]})",
+        "made_at_shown": f"{date_format(now, 'd M Y, H:i:s')} (UTC{now.isoformat()[-6:]})",
         "made_by": actor_name(by),
         "tables": tables,
     }

@@ -128,7 +128,7 @@ def _age_sex(visits: QuerySet[Visit]) -> Table:
     rows = []
     for label in (*(band[0] for band in AGE_BANDS), UNKNOWN_AGE):
         cells = [counts.get((label, sex.value), 0) for sex in SEXES]
-        rows.append([label, *cells, sum(cells)])
+        rows.append([gettext("unknown") if label == UNKNOWN_AGE else label, *cells, sum(cells)])
     columns = [gettext("Age band (years)"), *(str(sex.label) for sex in SEXES), gettext("All")]
     note = gettext("Each visit counts once: a patient at two camps of a range counts at both.")
     return Table("age_sex", gettext("Patients by age band and sex"), columns, rows, _totals(rows, 1), note)
