@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import user_of
@@ -45,6 +45,15 @@ from patients.flags import flagged
 def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> None:
     if db_field.name == "doctor":
         kwargs["queryset"] = doctors()
+
+
+# One letter for the queue's line, as a nurse writes it ("F", "म", "స్త్రీ"): a label cut to its
+# first character would split a Telugu syllable.
+SEX_SHORT = {
+    "female": pgettext_lazy("sex, written short", "F"),
+    "male": pgettext_lazy("sex, written short", "M"),
+    "other": pgettext_lazy("sex, written short", "O"),
+}
 
 
 class MyQueueFilter(admin.SimpleListFilter):
@@ -154,7 +163,7 @@ class QueueEntryAdmin(ServiceAdmin):
             '<span class="nowrap">{}</span> <span class="who">{} {} <strong class="priority">{}</strong></span>',
             person.name,
             person.age_years,
-            person.get_sex_display()[:1],
+            SEX_SHORT.get(person.sex, ""),
             urgent,
         )
 

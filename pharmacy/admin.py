@@ -45,7 +45,10 @@ class MedicineAdmin(ServiceAdmin):
 
 class BatchForm(ServiceForm):
     reason = forms.CharField(
-        label=_("reason"), max_length=300, required=False, help_text=_("Why the count changes (required when adjusting stock).")
+        label=_("reason"),
+        max_length=300,
+        required=False,
+        help_text=_("Why the count changes (required when adjusting stock)."),
     )
 
     class Meta:

@@ -169,3 +169,27 @@ def test_an_admin_sets_a_users_language_through_the_api(client_for, admin_user, 
     )
     me = client_for(User.objects.get(pk=target.pk)).get("/api/v1/auth/me/")
     assert me.json()["language"] == "te" and me["Content-Language"] == "te"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        "*",
+        "xx-YY",
+        "hi;q=abc",
+        "te;q=2,,,;;",
+        "hi-" + "x" * 5000,
+        "\u00e9\u00e8;q=0.5",
+        "en;q=0, hi;q=0.1",
+        "te" * 3000,
+    ],
+)
+def test_junk_in_accept_language_or_the_cookie_never_breaks_an_answer(client_for, junk):
+    user = UserFactory(roles=["admin"])
+    answer = client_for(user).get("/api/v1/camps/999999/", HTTP_ACCEPT_LANGUAGE=junk)
+    assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+    assert answer["Content-Language"] in {"en", "hi", "te"}
+    page = Client()
+    page.cookies["django_language"] = junk or "../../etc/passwd"
+    assert page.get("/admin/login/", HTTP_ACCEPT_LANGUAGE=junk).status_code == 200
