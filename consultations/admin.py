@@ -47,8 +47,7 @@ def _doctors_only(db_field: ForeignKey[Any, Any], kwargs: dict[str, Any]) -> Non
         kwargs["queryset"] = doctors()
 
 
-# One letter for the queue's line, as a nurse writes it ("F", "म", "స్త్రీ"): a label cut to its
-# first character would split a Telugu syllable.
+# The sex as a nurse writes it short ("F", "म", "స్త్రీ"): a label's first character can split a syllable.
 SEX_SHORT = {
     "female": pgettext_lazy("sex, written short", "F"),
     "male": pgettext_lazy("sex, written short", "M"),
