@@ -68,11 +68,6 @@ class LanguageField(models.CharField):  # type: ignore[type-arg]
         )
 
 
-def name_of(code: str) -> str:
-    """The language's own name ("हिन्दी"), as the switcher and the forms show it."""
-    return dict(settings.LANGUAGES).get(code, code)
-
-
 def use_preference(request: Any, user: Any) -> None:
     """Answer an API request that asked for no language in the user's own (called once the
     token is authenticated; clinic.locale set FROM_USER on the request)."""
