@@ -26,19 +26,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import boot  # noqa: E402
+
 WORKERS = 8
 
 
 def setup_django(work: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456789")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
-    os.environ["AUDIT_CONSOLE"] = "off"
-    os.environ["AUDIT_LOG_FILE"] = str(work / "audit.jsonl")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")  # unless the run names one
+    settings = {"AUDIT_LOG_FILE": str(work / "audit.jsonl"), "ALLOWED_HOSTS": "testserver"}
+    boot.setup(**settings)
 
 
 def requests_bench(rounds: int, count: int) -> None:

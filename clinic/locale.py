@@ -3,8 +3,8 @@
 - The API (`/api/`): the first language of `Accept-Language` that MedCamp speaks (the mobile
   app sends its own), else the signed-in user's preference (applied once DRF has read the
   token: `core.languages.use_preference`), else English.
-- Pages (Django admin): the signed-in user's preference, else the language the switcher or the
-  last sign-in left in the cookie, else the browser's `Accept-Language`, else English.
+- Pages (Django admin): the signed-in user's preference, else the language last chosen with the
+  switcher on this device (its cookie), else the browser's `Accept-Language`, else English.
 
 Whatever the language, audit events, codes and logs are written in English (audit.events).
 """
@@ -23,8 +23,8 @@ from core.languages import FROM_USER, from_header, supported
 
 def page_language(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and supported(getattr(user, "language", "")):
-        return str(supported(user.language))
+    if user is not None and user.is_authenticated and (chosen := supported(getattr(user, "language", ""))):
+        return chosen
     return (
         supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
         or from_header(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))

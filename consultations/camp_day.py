@@ -18,7 +18,7 @@ from camps.models import MedicalCamp
 from consultations.models import Prescription, QueueEntry
 from consultations.selectors import pickup_lines
 from patients.models import Visit
-from pharmacy.models import Medicine, StockBatch
+from pharmacy.models import Medicine, StockBatch, form_label
 from pharmacy.selectors import expiring_batches, first_batches, low_stock
 
 
@@ -103,7 +103,7 @@ def pickup_page(visit: Visit) -> list[dict[str, Any]]:
         {
             **line,
             "first_batch": first.get(line["medicine"]["id"]),
-            "type_label": Medicine.Type(line["medicine"]["type"]).label,
+            "type_label": form_label(line["medicine"]["type"]),
             "slots_label": ", ".join(str(Prescription.Slot(slot).label).lower() for slot in line["time_slots"]),
         }
         for line in lines

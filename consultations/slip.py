@@ -25,7 +25,7 @@ from consultations import camp_day
 from consultations.admin_pages import read_event
 from consultations.models import Prescription
 from patients.models import Visit
-from pharmacy.models import Medicine
+from pharmacy.models import Medicine, form_label
 
 SLOTS = tuple(Prescription.Slot)
 # Doses said in words; a dose the table lacks is written in figures.
@@ -63,7 +63,7 @@ def slip_language(visit: Visit) -> str:
 def dose_words(medicine: Medicine, per_slot: Fraction | None) -> str:
     """'one tablet', 'half a tablet' in the active language; the medicine's form otherwise."""
     if per_slot is None or medicine.type not in COUNTED:
-        return str(Medicine.Type(medicine.type).label)
+        return str(form_label(medicine.type))
     amount = str(WORDS.get(per_slot, f"{float(per_slot):g}"))
     if medicine.type == Medicine.Type.CAPSULE:
         noun = ngettext("capsule", "capsules", 2 if per_slot > 1 else 1)

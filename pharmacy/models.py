@@ -14,6 +14,14 @@ from audit.history import AuditedHistory, AuditedModel
 from core.labels import loaded
 
 
+def form_label(kind: str) -> Any:
+    """A medicine type's label in the active language ("Tablet", "गोली"); an unknown type as stored.
+
+    Read straight from the choices: `get_type_display` rebuilds the choices dict per call (30 us).
+    """
+    return Medicine.Type(kind).label if kind in Medicine.Type.values else kind
+
+
 class Medicine(AuditedModel):
     class Type(models.TextChoices):
         TABLET = "tablet", _("Tablet")
@@ -53,8 +61,7 @@ class Medicine(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        form = self.Type(self.type).label if self.type in self.Type.values else self.type  # get_type_display is 30 us
-        return f"{self.name} {self.formulation} ({str(form).lower()})"
+        return f"{self.name} {self.formulation} ({str(form_label(self.type)).lower()})"
 
     def audit_label(self) -> str:
         return f"medicine {self.name} {self.formulation}"

@@ -38,12 +38,13 @@ def english_words(page, names: list[str]) -> list[str]:
 
 
 def look(page, language: str, name: str, names: list[str]) -> None:
-    """Screenshots at both widths, and no English word at either."""
+    """Screenshots at both widths, and no English word at either; the page is left at 1280 px."""
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(ARTIFACTS / f"i18n-{language}-{name}-{width}.png"), full_page=True)
         assert english_words(page, names) == [], f"{name} in {language} at {width} px"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def fonts_used(context, page, selector: str) -> set[str]:
@@ -87,7 +88,6 @@ def test_a_camp_day_in_the_camps_language(browser, live_server, language):
     assert desk.get_attribute("html", "lang") == language
     assert desk.input_value("#id_preferred_language") == language  # the camp's, unless the patient says
     look(desk, language, "desk", names)
-    desk.set_viewport_size({"width": 1280, "height": 900})
     for field, value in {"name": "Sita Devi", "age_years": "52", "area": "Kothur", "bp_systolic": "150"}.items():
         desk.fill(f"#id_{field}", value)
     desk.fill("#id_bp_diastolic", "95")
@@ -105,11 +105,9 @@ def test_a_camp_day_in_the_camps_language(browser, live_server, language):
     clinic.goto(f"{live_server.url}/admin/consultations/queueentry/?mine=1")
     clinic.wait_for_selector("#result_list")
     look(clinic, language, "queue", names)
-    clinic.set_viewport_size({"width": 1280, "height": 900})
     clinic.click("#result_list button.start")
     clinic.wait_for_selector("#consultation_form")
     look(clinic, language, "consultation", names)
-    clinic.set_viewport_size({"width": 1280, "height": 900})
     clinic.fill("#id_diagnosis", "उच्च रक्तचाप" if language == "hi" else "అధిక రక్తపోటు")
     clinic.select_option("#id_prescriptions-0-medicine", str(medicine.pk))
     clinic.fill("#id_prescriptions-0-quantity", "6")
@@ -127,7 +125,6 @@ def test_a_camp_day_in_the_camps_language(browser, live_server, language):
     pharmacy.goto(f"{live_server.url}/admin/patients/visit/{visit.pk}/pickup/")
     pharmacy.wait_for_selector("#pickup-lines")
     look(pharmacy, language, "pickup", names)
-    pharmacy.set_viewport_size({"width": 1280, "height": 900})
     pharmacy.click("#dispense")
     pharmacy.wait_for_selector(".messagelist .success")
     look(pharmacy, language, "pickup-done", names)
