@@ -232,6 +232,35 @@ AUDIT_CHAIN_RESTORED = declare(
     action="execute",
     meaning="an operator accepted the chain's head after restoring a backup (audit_seal --restored)",
 )
+AUDIT_REPLAY_DETECTED = declare(
+    "audit.replay_detected",
+    action="execute",
+    outcomes=FAILURE,
+    target="audit_event",
+    meaning="an alarm: a stored row repeats an event id already stored (a replayed or copied row); not sealed",
+)
+AUDIT_CLOCK_SKEW = declare(
+    "audit.clock_skew",
+    action="execute",
+    outcomes=EITHER,
+    meaning="this server's clock differs from the database's beyond AUDIT_CLOCK_TOLERANCE (failure), or agrees again",
+)
+AUDIT_SHIP_REFUSED = declare(
+    "audit.ship_refused",
+    action="execute",
+    outcomes=FAILURE,
+    meaning="an alarm: LogBull refused a batch of sealed events; the cursor holds at `seq` until it is delivered",
+)
+AUDIT_WITNESSED = declare(
+    "audit.witnessed",
+    action="execute",
+    meaning="a checkpoint signed with the witness key (Ed25519): `seq`, `head_hash`, `signature`, `key_id`",
+)
+AUDIT_ROLLED_BACK = declare(
+    "audit.rolled_back",
+    action="read",
+    meaning="an operator listed the events that a restore rolled back (audit_rolled_back): the file or LogBull alone hold them",
+)
 
 # --- refusals: the attempted action, outcome failure, reason the error code -------------------
 # Each API resource (a ViewSet's `audit_resource`) and each admin-served record type can refuse
