@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic import audit_settings
 from core.env import dev_secret, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -226,7 +227,8 @@ LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 300, mi
 from clinic.openapi_settings import SPECTACULAR_SETTINGS as SPECTACULAR_SETTINGS  # noqa: E402
 
 # --- Audit trail (see docs/architecture.md and audit/logging_config.py) ---------------------
-AUDIT_LOG_FILE = Path(env_str("AUDIT_LOG_FILE", str(BASE_DIR / "logs" / "audit.jsonl")))
+AUDIT_LOG_FILE = audit_settings.AUDIT_LOG_FILE
+
 AUDIT_LOG_FILE_MAX_BYTES = env_int("AUDIT_LOG_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 AUDIT_LOG_FILE_BACKUPS = env_int("AUDIT_LOG_FILE_BACKUPS", 10, minimum=1)
 # "size": the app rotates the file (one process); "external": logrotate does (several processes).
@@ -237,22 +239,13 @@ AUDIT_CONSOLE = env_str("AUDIT_CONSOLE", "text" if DEBUG else "json")  # text | 
 AUDIT_SENSITIVE_FIELDS = env_list("AUDIT_SENSITIVE_FIELDS", ["phone", "address"])
 AUDIT_MAX_VALUE_CHARS = env_int("AUDIT_MAX_VALUE_CHARS", 2000, minimum=64)
 AUDIT_SINKS_ENABLED = env_bool("AUDIT_SINKS_ENABLED", True)
-# The event store (audit.AuditEvent) and its hash chain: docs/audit-store.md.
-AUDIT_STORE = env_bool("AUDIT_STORE", True)
-AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")  # empty: derived from SECRET_KEY
-AUDIT_SEAL_INTERVAL = env_float("AUDIT_SEAL_INTERVAL", 5.0)  # seconds between sealing passes; 0: off
-# On: LogBull and the file get every stored event from the store itself, after each sealing
-# pass (audit.shipper), so a process killed between commit and write loses nothing.
-AUDIT_SHIP = env_bool("AUDIT_SHIP", True)
 # Prometheus (docs/monitoring.md): request metrics on unless 0; /metrics open to loopback, or
 # to a scraper sending `Authorization: Bearer <METRICS_TOKEN>`; database figures cached 15 s.
 METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_DB_SECONDS = env_int("METRICS_DB_SECONDS", 15, minimum=1)
-# Seconds between passes that find changes made outside the audited path (audit.reconcile); 0: off.
-AUDIT_RECONCILE_INTERVAL = env_float("AUDIT_RECONCILE_INTERVAL", 300.0)
-# Where a sealing process reads the last checkpoint it trusts at its start; empty: none.
-AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(AUDIT_LOG_FILE))
+# The event store, its chain, checkpoints, clock, witness and health: clinic/audit_settings.py.
+from clinic.audit_settings import *  # noqa: E402,F403
 
 LOGBULL_HOST = env_str("LOGBULL_HOST")
 LOGBULL_PROJECT_ID = env_str("LOGBULL_PROJECT_ID")
