@@ -1,4 +1,5 @@
-"""The audit app: registers its system check, history receivers, replay events and metrics at start."""
+"""The audit app: registers its system check, history receivers, replay events, metrics and the
+triggers that guard the trail after each migrate (audit.append_only)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from audit import checks, history, metrics, replays  # noqa: F401  (registers the check and the receivers)
+        from django.db.models.signals import post_migrate
+
+        from audit import append_only, checks, clock, history, metrics, replays  # noqa: F401  (registers the check and the receivers)
         from audit.events import built
 
         built.connect(metrics.on_event, dispatch_uid="audit.metrics")
+        clock.install()  # each process compares its clock with the database's at its first connection
+        post_migrate.connect(append_only.after_migrate, sender=self, dispatch_uid="audit.append_only")

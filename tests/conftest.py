@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from accounts.tokens import AccessToken
 from tests import catalogue_check, schema_check
 from tests.factories import PASSWORD, UserFactory
+from tests.flush import _flush_past_the_guards  # noqa: F401  (a session fixture)
 
 # --- capturing what every sink received -------------------------------------------------
 CONSOLE_CAPTURE = Path(settings.RUN_DIR) / "console.log"

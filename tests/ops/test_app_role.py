@@ -69,9 +69,25 @@ def test_the_app_role_serves_and_cannot_touch_the_audit_tables(tmp_path: Path):
                 "TRUNCATE audit_auditevent",
                 "ALTER TABLE audit_auditevent DISABLE TRIGGER ALL",
                 "DROP TRIGGER audit_auditevent_no_update ON audit_auditevent",
+                "UPDATE patients_historicalpatient SET name = 'Forged'",  # history: the store's treatment
+                "DELETE FROM patients_historicalpatient",
+                "TRUNCATE patients_historicalvisit",
+                "DELETE FROM audit_shipcursor",
+                "INSERT INTO audit_shipcursor (sink, seq) VALUES ('logbull', 999999)",  # past the head
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     as_app.execute(attack)
+            copy = "INSERT INTO audit_auditevent (event_id, timestamp, event, action, outcome, reason, source, "
+            copy += "actor_username, request_id, target_type, target_id, data, mac) SELECT event_id, timestamp, "
+            copy += "event, action, outcome, reason, source, actor_username, request_id, target_type, target_id, "
+            copy += "data, mac FROM audit_auditevent ORDER BY id LIMIT 1"
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                as_app.execute(copy)  # a replayed row
+            junk = "INSERT INTO audit_auditseal (seq, event_pk, event_id, prev_hash, hash, sealed_at) "
+            junk += "SELECT seq + 1, event_pk, event_id, repeat('0', 64), hash, now() FROM audit_auditseal "
+            junk += "ORDER BY seq DESC LIMIT 1"
+            with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
+                as_app.execute(junk)  # a seal that does not extend the chain
     finally:
         if running is not None:
             running.stop()

@@ -6,9 +6,11 @@
 Two steps (docs/deployment.md): as a superuser, create both roles and a database owned by
 the owner (`--stage roles` prints that SQL; it is never applied from here); run `migrate`
 as the owner; then, as the owner, the grants (`--stage grants`, the default, `--apply` runs
-them on the configured database). The app role may read and write every table except the
-event store's two, where it may only SELECT and INSERT: no UPDATE, DELETE or TRUNCATE, and
-as it owns no table it cannot drop or disable the append-only triggers either.
+them on the configured database; run them again after each migrate, which may add a history
+table). The app role may read and write every table except the trail's: the event store's
+two and every history table, where it may only SELECT and INSERT (no UPDATE, DELETE or
+TRUNCATE), and the ship cursor, which it may move (forward only, by trigger) but not delete.
+As it owns no table it cannot drop or disable the triggers either (audit.append_only).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+
+from audit.append_only import CURSORS, history_tables
 
 AUDIT_TABLES = ("audit_auditevent", "audit_auditseal")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -32,13 +36,14 @@ def roles_sql(owner: str, app: str, database: str) -> list[str]:
 
 
 def grants_sql(owner: str, app: str, database: str) -> list[str]:
-    tables = ", ".join(AUDIT_TABLES)
+    tables = ", ".join((*AUDIT_TABLES, *history_tables()))
     return [
         f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {app}",
         f"GRANT USAGE ON SCHEMA public TO {app}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables} FROM {app}",
+        f"REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON {CURSORS} FROM {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app}",
