@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from audit import context, store
+from audit import context, state, store
 from audit import simple_history_adapter as adapter
 from audit.catalogue import EventType, Kind
 from audit.diff import build_changes, meaningful_fields
@@ -183,6 +183,9 @@ def change_event(
         selected = {k: v for k, v in current.items() if names is None or k in names}
         fields = meaningful_fields(selected, ignore=instance.audit_ignore)
     instance.audit_loaded = current
+    details = dict(change.details or {})
+    if kind != Kind.DELETED:
+        details["state"] = state.digest(type(instance), current)  # what reconcile holds the record to
     user = _actor(history_user)
     default_message = f"{actor_name(user)} {kind} {instance.audit_label()}"
     if changes:
@@ -194,7 +197,7 @@ def change_event(
         scope=instance.audit_scope(),
         changes=changes,
         fields=fields,
-        details=change.details,
+        details=details,
         message=change.message or default_message,
     )
 
@@ -228,7 +231,8 @@ class AuditedHistory(HistoricalRecords):
 
     def create_historical_record(self, instance: Any, history_type: str, using: str | None = None) -> None:
         if not (isinstance(instance, AuditedModel) and instance.audit_stream):
-            return super().create_historical_record(instance, history_type, using)
+            with adapter.dated(instance):
+                return super().create_historical_record(instance, history_type, using)
         using = using if self.use_base_model_db else None
         row, meta = adapter.history_row(self, instance, history_type, using)
         prev = row.prev_record if history_type == "~" and instance.audit_loaded is None else None
