@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
-from audit import context, store
+from audit import clock, context, store
 from audit.catalogue import EventType
 from audit.sanitize import scrub, sensitive_fields
 from core.metrics import SINK_FAILED, SINK_WRITTEN
@@ -57,8 +57,10 @@ def default_source() -> str:
     return "admin" if ctx.channel == "admin" else "service"
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def now_iso(moment: datetime | None = None) -> str:
+    """`moment` (by default the trail's time now, audit.clock) as the events' UTC ISO 8601 with ms."""
+    moment = moment if moment is not None else clock.now()
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def build_event(
@@ -86,14 +88,17 @@ def build_event(
         actor = ctx.user() if ctx is not None else None
     if level is None:
         level = logging.INFO if outcome == "success" else logging.WARNING
+    moment, corrected = clock.stamp()
     record: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
-        "timestamp": now_iso(),
+        "timestamp": now_iso(moment),
         "level": logging.getLevelName(level),
         "event": event.name,
         "action": event.action,
         "outcome": outcome,
     }
+    if corrected is not None:
+        record["clock_offset"] = corrected  # stamped with the database's time: this server's clock is off
     if outcome != "success":
         record["reason"] = reason or "unspecified"
     record["actor"] = actor if isinstance(actor, dict) or actor is None else actor_of(actor)

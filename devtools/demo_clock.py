@@ -1,7 +1,7 @@
 """The demo's own time, so a seeded camp day spreads over a morning instead of one second.
 
 The services stamp records with `django.utils.timezone.now()` (stage times, auto_now_add)
-and audit events with `audit.events.now_iso()`; while seeding, both read this clock, which
+and audit events and history rows with `audit.clock.now()`, which reads it; while seeding, both read this clock, which
 the seeder sets before each step of each patient. Records and their events agree, and the
 report's waiting times, the dashboard's hourly chart and the queue's minutes waited read
 like a camp day. Never past `limit` (a minute ago): nothing is stamped in the future.
@@ -29,10 +29,7 @@ class DemoClock:
     def now(self) -> dt.datetime:
         return self.at
 
-    def iso(self) -> str:
-        return self.at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
     @contextmanager
     def running(self) -> Iterator[None]:
-        with mock.patch("django.utils.timezone.now", self.now), mock.patch("audit.events.now_iso", self.iso):
+        with mock.patch("django.utils.timezone.now", self.now):
             yield
