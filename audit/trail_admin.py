@@ -3,7 +3,7 @@
 - Audit events: the list (time, actor, event, outcome, patient, target, request id),
   filters by action, outcome, source, event family and date, search by request id,
   username or book number (apps register how a term names a patient), a detail page
-  with the whole event and whether its seal verifies, and a streamed CSV export of the
+  with the whole event and what audit_verify says of it (audit.verdict), and a streamed CSV export of the
   filtered list that is itself an event (`audit.exported`).
 - A patient's trail: `?patient=<id>` lists every event about that patient in time
   order, reads and refusals included (an event whose target is the patient belongs to
@@ -37,8 +37,8 @@ from audit import store
 from audit import trail_people as people
 from audit.admin import AuditedReadsAdmin
 from audit.events import emit
-from audit.keys import GENESIS, chain_key, seal_hash
-from audit.models import AuditEvent, AuditSeal
+from audit.models import AuditEvent
+from audit.verdict import verdict
 from core.params import whole_number
 
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
@@ -205,13 +205,9 @@ class AuditEventAdmin(AuditedReadsAdmin):
 
     @admin.display(description=_("seal"))
     def seal(self, event: AuditEvent) -> Any:
-        seal = AuditSeal.objects.filter(event_pk=event.pk).first()
+        seal, mark = verdict(event)  # what audit_verify says of this row, in its words
         if seal is None:
-            return "not sealed yet (sealing runs every few seconds)"
-        previous = AuditSeal.objects.filter(seq=seal.seq - 1).values_list("hash", flat=True).first()
-        linked = seal.prev_hash == (previous if seal.seq > 1 else GENESIS)
-        verified = linked and seal_hash(chain_key(), seal.prev_hash, event.data) == seal.hash
-        mark = "verified: the sealed event is intact" if verified else "DOES NOT VERIFY"
+            return format_html("<strong>{}</strong>", mark)
         return format_html("seq {} &middot; {} &middot; <strong>{}</strong>", seal.seq, seal.hash, mark)
 
     # --- export -----------------------------------------------------------------------------

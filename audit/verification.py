@@ -7,9 +7,11 @@ One pass over the seals in order, with their events, finds:
 - a column that disagrees with the sealed JSON it is derived from (an auditor's list,
   filters and trail read the columns), named with its seq and column.
 Then every event not sealed: one whose MAC does not verify is named (a forgery the sealer
-refused); the rest are pending. With checkpoints from a JSONL file kept elsewhere, each
-checkpoint must agree with the chain, a chain shorter than a checkpoint is truncated, and
-two checkpoints of one seq with different hashes mean the chain was rewritten in between.
+refused), and so is one below the late-commit window (no sealing pass will ever look at
+it: back-dated); the rest are pending. A row whose event id another row holds too is a
+replay. With checkpoints (audit.checkpoints finds them), each must agree with the chain,
+a chain shorter than a checkpoint is truncated, and two checkpoints of one seq with
+different hashes mean the chain was rewritten in between.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from django.db import connection
 
 from audit import event_types as E
 from audit import store
+from audit.chain import LATE_COMMIT_WINDOW
+from audit.checkpoints import trusted
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent
 
@@ -35,13 +39,14 @@ class Report:
     events: int = 0
     sealed: int = 0
     unsigned: int = 0  # sealed before events carried a MAC
+    unsealed: int = 0  # events without a seal that are not failures: the sealer will seal them
     head_seq: int = 0
     head_hash: str = GENESIS
     problems: list[str] = field(default_factory=list)
 
     @property
     def pending(self) -> int:
-        return max(0, self.events - self.sealed)
+        return self.unsealed
 
     def summary(self) -> str:
         unsigned = f", sealed before event MACs {self.unsigned}" if self.unsigned else ""
@@ -53,7 +58,7 @@ class Report:
 
 EVENT_COLUMNS = ", ".join(f"e.{name}" for name in ("id", *store.COLUMNS))
 _CHAIN = f"""
-    SELECT s.seq, s.event_id, s.prev_hash, s.hash, {EVENT_COLUMNS}
+    SELECT s.seq, s.event_id, s.prev_hash, s.hash, s.event_pk, {EVENT_COLUMNS}
     FROM audit_auditseal s LEFT JOIN audit_auditevent e ON e.id = s.event_pk
     ORDER BY s.seq
 """  # noqa: S608 (column names are constants)
@@ -62,6 +67,10 @@ _UNSEALED = f"""
     WHERE NOT EXISTS (SELECT 1 FROM audit_auditseal s WHERE s.event_pk = e.id)
     ORDER BY e.id
 """  # noqa: S608
+# One event, one row: an event id held by two rows is a replayed or copied row.
+_REPLAYS = """
+    SELECT event_id, COUNT(*) FROM audit_auditevent GROUP BY event_id HAVING COUNT(*) > 1 ORDER BY event_id
+"""
 
 
 def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
@@ -74,30 +83,39 @@ def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
 def verify(checkpoints: Iterable[Checkpoint] = ()) -> Report:
     """Recompute the chain and check every event; every problem found is one line of the report."""
     report, key, macs = Report(), chain_key(), mac_key()
-    expected, prev = 1, GENESIS
+    expected, prev, head_pk = 1, GENESIS, 0
     hashes: dict[int, str] = {}
-    for seq, sealed_id, prev_hash, digest, *event in _rows(_CHAIN):
+    for seq, sealed_id, prev_hash, digest, event_pk, *event in _rows(_CHAIN):
+        head_pk = event_pk
         row = dict(zip(("id", *store.COLUMNS), event, strict=True))
-        report.problems += _check_seal(seq, expected, prev, sealed_id, prev_hash, digest, row, key)
+        report.problems += check_seal(seq, expected, prev, sealed_id, prev_hash, digest, row, key)
         if row["data"] is not None and row["event_id"] == sealed_id:
             if row["mac"]:
-                report.problems += _check_mac(f"seq {seq}", row, macs)
+                report.problems += check_mac(f"seq {seq}", row, macs)
             else:
                 report.unsigned += 1
             report.problems += _check_columns(f"seq {seq}", row)
         hashes[seq] = digest
         expected, prev = seq + 1, digest
         report.sealed, report.head_seq, report.head_hash = report.sealed + 1, seq, digest
+    replays = dict(_rows(_REPLAYS))
     for values in _rows(_UNSEALED):
         row = dict(zip(("id", *store.COLUMNS), values, strict=True))
         where = f"unsealed event {row['id']} ({row['event_id']})"
-        report.problems += _check_mac(where, row, macs) + _check_columns(where, row)
+        found = check_mac(where, row, macs) + _check_columns(where, row)
+        if not found and report.sealed and row["id"] <= head_pk - LATE_COMMIT_WINDOW:
+            found.append(never_sealed(where, head_pk))
+        report.problems += found
+        report.unsealed += not found and row["event_id"] not in replays
+    report.problems += [
+        f"event {event_id} is stored {n} times: a replayed or copied row" for event_id, n in replays.items()
+    ]
     report.events = AuditEvent.objects.count()
     report.problems += _check_checkpoints(list(checkpoints), hashes, report.head_seq)
     return report
 
 
-def _check_seal(
+def check_seal(
     seq: int, expected: int, prev: str, sealed_id: str, prev_hash: str, digest: str, row: dict[str, Any], key: bytes
 ) -> list[str]:
     problems = []
@@ -114,7 +132,14 @@ def _check_seal(
     return problems
 
 
-def _check_mac(where: str, row: dict[str, Any], macs: bytes) -> list[str]:
+def never_sealed(where: str, head_pk: int) -> str:
+    return (
+        f"{where}: never sealed: below the late-commit window (the newest sealed event is {head_pk}, "
+        f"window {LATE_COMMIT_WINDOW}): inserted back-dated, or sealing skipped it"
+    )
+
+
+def check_mac(where: str, row: dict[str, Any], macs: bytes) -> list[str]:
     if mac_ok(row["data"], row["mac"], macs):
         return []
     return [f"{where}: its MAC does not verify (written or edited without the key: forged)"]
@@ -168,8 +193,7 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
 
 
 def last_checkpoint(path: Path) -> Checkpoint | None:
-    """The newest checkpoint of a JSONL file, or None (no file, or none in it)."""
-    if not path.is_file():
-        return None
-    found = read_checkpoints(path)
-    return max(found) if found else None
+    """The checkpoint written last in a JSONL file (or, without one, its newest rotated copy), or None.
+
+    The last written, not the highest: after a restore it is `audit.chain_restored`'s head."""
+    return trusted(path)
