@@ -3,9 +3,9 @@
 Rows carry the same scrubbed event the other sinks receive, as canonical JSON (sorted
 keys, no spaces, ASCII), so the seal hashes exactly what is stored, and the event's MAC
 (audit.keys.event_mac) made with a key the database never holds. Every other column is
-derived from that JSON (`columns`), so audit_verify can say which column was edited. `audit.sealed`
-checkpoints and the chain's alarms are not stored: they describe the store and leave the
-database at once, on purpose.
+derived from that JSON (`columns`), so audit_verify can say which column was edited.
+`audit.sealed` checkpoints, their signed copies (`audit.witnessed`) and the chain's alarms are
+not stored: they describe the store and leave the database at once, on purpose.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from audit.keys import event_mac
 
 # Checkpoints and alarms describe the store: they leave the database at once, for the file and
 # LogBull, and never wait on a chain that an alarm may have stopped.
-NOT_STORED = frozenset({E.AUDIT_SEALED.name, E.AUDIT_FORGERY_DETECTED.name, E.AUDIT_CHAIN_REWRITTEN.name})
+NOT_STORED = frozenset(
+    {E.AUDIT_SEALED.name, E.AUDIT_FORGERY_DETECTED.name, E.AUDIT_CHAIN_REWRITTEN.name, E.AUDIT_WITNESSED.name}
+)
 
 
 def canonical(record: dict[str, Any]) -> str:

@@ -1,11 +1,15 @@
 """Recompute the audit chain: exit 0 with one line when intact, else one line per problem.
 
-    manage.py audit_verify [--checkpoints logs/audit.jsonl]
+    manage.py audit_verify [--checkpoints logs/audit.jsonl] [--witness COPY [--witness-key PUBLIC]]
 
 It checks the chain, every event's MAC and every row's columns against its sealed JSON
-(audit.verification). With --checkpoints, the head hashes that `audit.sealed` events wrote
-to a JSONL file (kept outside the database) must agree with the chain and with each other:
-a chain recomputed, cut or re-sealed shows up there.
+(audit.verification), and the checkpoints it finds with no argument (audit.checkpoints:
+AUDIT_CHECKPOINT_FILE and its rotated copies, gzipped too, and the witness file), naming
+each source and each restore with what it rolled back. With --checkpoints, a JSONL file
+kept elsewhere is read too. The head hashes of every checkpoint must agree with the chain
+and with each other: a chain recomputed, cut or re-sealed shows up there. With --witness, so must the checkpoints
+signed by the witness key (audit.witness), which someone holding the chain key cannot re-sign;
+a line whose signature does not verify is a problem.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.verification import read_checkpoints, verify
+from audit import witness
+from audit.checkpoints import describe, discover
+from audit.verification import verify
 
 
 class Command(BaseCommand):
@@ -23,19 +29,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--checkpoints", type=Path, help="a JSONL file with audit.sealed checkpoints")
+        parser.add_argument("--witness", type=Path, help="a witness file or directory of signed checkpoints")
+        parser.add_argument("--witness-key", help="the witness public key (default: AUDIT_WITNESS_PUBLIC_KEY)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path | None = options["checkpoints"]
         if path is not None and not path.is_file():
             raise CommandError(f"no checkpoints file at {path}")
-        checkpoints = read_checkpoints(path) if path is not None else []
-        report = verify(checkpoints)
+        found = discover([path] if path is not None else [])
+        checkpoints = found.pairs()
+        try:
+            signed = witness.for_verify(options["witness"], options["witness_key"]) if options["witness"] else None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        report = verify(checkpoints + (signed.checkpoints if signed else []))
+        report.problems += found.problems + (signed.problems if signed else [])
         if not report.problems:
-            checked = f", {len(checkpoints)} checkpoints agree" if path is not None else ""
+            checked = f", {len(checkpoints)} checkpoints agree"
+            checked += f", {signed.summary()}: all agree" if signed else ""
             self.stdout.write(f"audit trail intact: {report.summary()}{checked}")
+            self.stdout.write("\n".join(describe(found)))
             return
         for problem in report.problems:
             self.stderr.write(problem)
+        self.stderr.write("\n".join(describe(found)))
+        if signed:
+            self.stderr.write(f"checked against {signed.summary()}")
         raise CommandError(
             f"audit trail NOT intact: {len(report.problems)} problems ({report.summary()})", returncode=2
         )
