@@ -26,6 +26,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 
 from audit.logbull_spool import Spool
 from audit.logbull_wire import LEVELS, MAX_ITEMS, MAX_MESSAGE_CHARS, Counters, Exchange, Item, Result, config_errors
@@ -178,9 +179,11 @@ class LogBullHandler(logging.Handler):
             self._spool_items(leftover)
         super().close()
 
-    def exchange(self) -> Exchange:
-        """A second HTTP exchange with this handler's server, for the shipper's thread."""
-        return Exchange(self.url, self.api_key, self.timeout, self.max_backoff, self.counters, self.spool.reject)
+    def exchange(self, reject: Callable[[list[tuple[Item, str]]], None] | None = None) -> Exchange:
+        """A second HTTP exchange with this handler's server, for the shipper's thread (which
+        keeps what the server refuses itself: `reject`)."""
+        keep = reject or self.spool.reject
+        return Exchange(self.url, self.api_key, self.timeout, self.max_backoff, self.counters, keep)
 
     def stats(self) -> dict[str, int]:
         data = self.counters.snapshot()

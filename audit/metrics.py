@@ -12,7 +12,13 @@ from typing import Any
 
 from core import metrics as M
 
-ALARMS = {"audit.forgery_detected": "forgery", "audit.chain_rewritten": "rewritten"}
+ALARMS = {  # every kind is one of core.metrics.ALARM_KINDS, exported at 0 from start
+    "audit.forgery_detected": "forgery",
+    "audit.chain_rewritten": "rewritten",
+    "audit.replay_detected": "replay",
+    "audit.clock_skew": "clock_skew",  # its failure only: a clock that agrees again is no alarm
+    "audit.ship_refused": "ship_refused",
+}
 DOORS = {"auth": "api", "route": "api", "admin": "admin"}
 SINKS = ("console", "file")  # LogBull counts in its handler (audit.logbull_wire.Counters)
 
@@ -21,7 +27,7 @@ def on_event(sender: Any, record: dict[str, Any], **kwargs: Any) -> None:
     """Count one built event."""
     name, outcome = record["event"], record["outcome"]
     M.AUDIT_EVENTS.labels(name.split(".", 1)[0], outcome).inc()
-    if name in ALARMS:
+    if name in ALARMS and outcome == "failure":
         M.CHAIN_ALARMS.labels(ALARMS[name]).inc()
     elif name == "auth.login" and outcome == "failure":
         door = DOORS.get(record.get("source", ""), "other")

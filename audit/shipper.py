@@ -14,7 +14,8 @@ and sealing gives them a total order (seq). After each sealing pass, and from
   the database does not feed alone; the pass appends each sealed event whose `event_id`
   the file does not hold, so each server's file ends up with every event of the trail,
   once. One process per file ships (an flock); its cursor is kept beside the file
-  (`<file>.shipped`), the event ids it has seen are read from the file (and its rotated
+  (`<file>.shipped`, with its seal's hash: after a restore it goes back, audit.file_cursor),
+  the event ids it has seen are read from the file (and its rotated
   copies, at start). A write that fails leaves the cursor where it was: the next pass
   tries again.
 """
@@ -36,11 +37,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import turns
+from audit import clock, turns
+from audit.file_cursor import FileCursor
 from audit.formatters import AuditJsonFormatter
 from audit.logbull import LogBullHandler
 from audit.logbull_wire import Exchange, Result
 from audit.models import ShipCursor
+from audit.ship_hold import Hold
 
 _logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -52,6 +55,10 @@ _SEALED = """
     SELECT s.seq, e.event_id, e.data FROM audit_auditseal s JOIN audit_auditevent e ON e.id = s.event_pk
     WHERE s.seq > %s AND s.sealed_at <= %s ORDER BY s.seq LIMIT %s
 """
+_SEALED_AT = """
+    SELECT s.seq, e.event_id, e.data FROM audit_auditseal s JOIN audit_auditevent e ON e.id = s.event_pk
+    WHERE s.seq IN ({marks}) ORDER BY s.seq
+"""
 
 
 def sealed_after(
@@ -59,7 +66,18 @@ def sealed_after(
 ) -> list[tuple[int, str, dict[str, Any]]]:
     """Sealed events after `seq`, in seal order, sealed at least `settle` ago (seal times grow with seq)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SEALED, [seq, timezone.now() - settle, limit])
+        cursor.execute(_SEALED, [seq, clock.now() - settle, limit])  # seal times are the trail's (audit.clock)
+        return [(s, event_id, json.loads(data)) for s, event_id, data in cursor.fetchall()]
+
+
+def sealed_at(seqs: list[int]) -> list[tuple[int, str, dict[str, Any]]]:
+    """The sealed events of these seqs (the held ones LogBull refused), in seal order."""
+    if not seqs:
+        return []
+    marks = ", ".join(["%s"] * len(seqs))
+    query = _SEALED_AT.format(marks=marks)
+    with connection.cursor() as cursor:
+        cursor.execute(query, seqs)
         return [(s, event_id, json.loads(data)) for s, event_id, data in cursor.fetchall()]
 
 
@@ -72,28 +90,41 @@ def _log_record(event: dict[str, Any]) -> logging.LogRecord:
 
 # --- LogBull ----------------------------------------------------------------------------------
 class LogBullShipper:
+    """Events LogBull refuses for good hold the cursor and are sent again (audit.ship_hold)."""
+
     def __init__(self, handler: LogBullHandler) -> None:
         self.handler = handler
-        self.exchange: Exchange = handler.exchange()
+        self.refused: dict[str, str] = {}  # event id -> why, of the batch in flight
+        self.exchange: Exchange = handler.exchange(reject=self._refuse)
+        self.hold = Hold(handler.max_backoff)
+
+    def _refuse(self, items: list[tuple[dict[str, Any], str]]) -> None:
+        for item, why in items:
+            self.refused[str((item.get("fields") or {}).get("event_id"))] = why
 
     def ship(self) -> int:
-        """Send the next batches after the cursor; returns how many events LogBull accepted."""
-        sent = 0
+        """Send the held events that are due and the next batches; returns how many LogBull took."""
+        taken = 0
         while not self.exchange.waiting():
             with transaction.atomic():
                 if not turns.my_turn(turns.SHIPPING):
-                    return sent
+                    return taken
                 cursor, _ = ShipCursor.objects.get_or_create(sink="logbull")
-                rows = sealed_after(cursor.seq)
+                self.hold.sync(cursor.seq)
+                rows = sealed_at(self.hold.due())
+                if self.hold.room():
+                    rows += sealed_after(self.hold.front, BATCH - len(rows))
                 if not rows:
-                    return sent
+                    return taken
+                self.refused = {}
                 items = [LogBullHandler.to_item(_log_record(event)) for _, _, event in rows]
                 if self.exchange.deliver(items) is not Result.SENT:
-                    return sent  # kept in the store: the next pass tries again after the backoff
-                cursor.seq, cursor.shipped_at = rows[-1][0], timezone.now()
-                cursor.save(update_fields=["seq", "shipped_at"])
-                sent += len(rows)
-        return sent
+                    return taken  # kept in the store: the next pass tries again after the backoff
+                taken += self.hold.settle([(seq, event_id) for seq, event_id, _ in rows], self.refused)
+                if self.hold.cursor() != cursor.seq:
+                    cursor.seq, cursor.shipped_at = self.hold.cursor(), timezone.now()
+                    cursor.save(update_fields=["seq", "shipped_at"])
+        return taken
 
 
 # --- the JSONL file ---------------------------------------------------------------------------
@@ -162,15 +193,10 @@ class FileShipper:
         return offset
 
     def _cursor(self) -> int:
-        try:
-            return int(json.loads(self.state.read_text())["seq"])
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
-            return 0
+        return FileCursor(self.state).load()  # back to where the chain agrees, after a restore
 
     def _save_cursor(self, seq: int) -> None:
-        partial = self.state.with_name(self.state.name + ".partial")
-        partial.write_text(json.dumps({"seq": seq}))
-        os.replace(partial, self.state)
+        FileCursor(self.state).save(seq)
 
     def _append_missing(self) -> int:
         written, cursor = 0, self._cursor()

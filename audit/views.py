@@ -1,4 +1,5 @@
-"""GET health/: whether this app server can do its work (database, shared cache, LogBull spool)."""
+"""GET health/: whether this app server can do its work (database, shared cache, LogBull spool),
+and whether the trail is being sealed and shipped (the `audit` check: audit.health)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.health import audit as audit_check
 from audit.logbull import all_stats
 
 Check = dict[str, Any]
@@ -83,7 +85,7 @@ class HealthView(APIView):
     )
     def get(self, request: Request) -> Response:
         base = database()
-        checks = {"database": base, "redis": redis(), "spool": spool()}
+        checks = {"database": base, "redis": redis(), "spool": spool(), "audit": audit_check() if base["ok"] else None}
         required = {name: check for name, check in checks.items() if check is not None}
         failing = sorted(name for name, check in required.items() if not check["ok"])
         logbull = all_stats()

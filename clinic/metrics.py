@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from audit import clock
 from audit import views as health
 from audit.models import AuditEvent, AuditSeal
 from consultations import camp_day
@@ -86,6 +87,25 @@ class DatabaseFigures(Collector):
             for label, number in value:
                 family.add_metric([label], number)
             yield family
+        yield from clock_figures()
+
+
+def clock_figures() -> Iterator[GaugeMetricFamily]:
+    """This server's clock against the database's as this process last measured it (audit.clock): a
+    figure of this server, so never in the shared cache."""
+    current = clock.state()
+    if current.measured is None:
+        return
+    yield GaugeMetricFamily(
+        "medcamp_clock_offset_seconds",
+        "The database's clock minus this server's, as last measured (negative: this server runs ahead)",
+        value=current.measured.offset,
+    )
+    yield GaugeMetricFamily(
+        "medcamp_clock_skewed",
+        "1 while this server's clock is beyond AUDIT_CLOCK_TOLERANCE off the database's (events take its time)",
+        value=1 if current.skewed else 0,
+    )
 
 
 def measure() -> dict[str, tuple[str, Any, tuple[str] | None]]:
@@ -93,6 +113,7 @@ def measure() -> dict[str, tuple[str, Any, tuple[str] | None]]:
     health figures alone: the scrape still answers, and says so."""
     base = health.database()
     checks = {"database": base, "redis": health.redis(), "spool": health.spool()}
+    checks["audit"] = health.audit_check() if base["ok"] else None  # sealing and shipping (audit.health)
     figures: dict[str, tuple[str, Any, tuple[str] | None]] = {
         "medcamp_health_ok": (
             "1 when a part this app server needs works (as GET /api/v1/health/ checks it), by check",
@@ -117,8 +138,34 @@ def measure() -> dict[str, tuple[str, Any, tuple[str] | None]]:
         oldest,
         None,
     )
+    figures.update(_trail(checks["audit"]))
     figures.update(_camp())
     return figures
+
+
+def _trail(check: dict[str, Any] | None) -> dict[str, tuple[str, Any, tuple[str] | None]]:
+    """The audit check's figures: how long sealing and LogBull's shipping lag."""
+    if not check or "unsealed_seconds" not in check:
+        return {}
+    found: dict[str, tuple[str, Any, tuple[str] | None]] = {
+        "medcamp_audit_oldest_unsealed_seconds": (
+            "Seconds the oldest event after the chain's head has waited to be sealed (0 when none waits)",
+            check["unsealed_seconds"],
+            None,
+        )
+    }
+    if "ship_lag_events" in check:  # LogBull configured and AUDIT_SHIP on
+        found["medcamp_audit_ship_lag_events"] = (
+            "Sealed events LogBull's cursor is behind",
+            check["ship_lag_events"],
+            None,
+        )
+        found["medcamp_audit_ship_lag_seconds"] = (
+            "Seconds since the oldest sealed event LogBull has not taken was sealed (0 when none waits)",
+            check["ship_lag_seconds"],
+            None,
+        )
+    return found
 
 
 def _chain() -> tuple[int, float]:

@@ -75,10 +75,43 @@ LOGBULL_EVENTS = Counter(
 LOGBULL_QUEUE = Gauge(
     "medcamp_logbull_queue_depth", "Events in the LogBull handlers' memory queues", multiprocess_mode="livesum"
 )
-CHAIN_ALARMS = Counter("medcamp_audit_chain_alarms_total", "Alarms of the hash chain, by kind", ["kind"])
+CHAIN_ALARMS = Counter(
+    "medcamp_audit_chain_alarms_total", "Alarms of the audit trail (chain, clock, LogBull), by kind", ["kind"]
+)
 SIGN_IN_FAILURES = Counter("medcamp_auth_failures_total", "Refused sign-ins, by door", ["door"])
 SIGN_IN_THROTTLED = Counter("medcamp_auth_throttled_total", "Throttled sign-in attempts, by door", ["door"])
 REPLAYS = Counter("medcamp_idempotent_replays_total", "Writes answered from a stored Idempotency-Key answer")
+
+# Every label value an alert counts is exported at 0 from a process's start. increase() and rate()
+# need two samples of a series: one that first appears already at N (an alarm every worker raised)
+# reads as no increase, and the first forgery would never alert. In multiprocess mode `labels()`
+# writes the 0 to the process's file (prometheus_client.values.MmapedValue reads its key, creating
+# it at 0), and a forked worker writes every known child again at its first count.
+# Not zeroed: the per-route HTTP counters (165 routes, two series each, on every scrape), whose
+# alert is a 5-minute ratio that one missed first sample does not change.
+ALARM_KINDS = ("forgery", "rewritten", "replay", "clock_skew", "ship_refused")
+DOORS = ("api", "admin", "other")
+SINKS = ("store", "file", "console", "logbull", "witness")
+LOGBULL_RESULTS = ("sent", "queued", "retried", "spooled", "dropped", "rejected")
+ALARM_FAMILIES = (("audit", "failure"), ("auth", "failure"))
+
+
+def _zero() -> None:
+    for kind in ALARM_KINDS:
+        CHAIN_ALARMS.labels(kind)
+    for door in DOORS:
+        SIGN_IN_FAILURES.labels(door)
+        SIGN_IN_THROTTLED.labels(door)
+    for sink in SINKS:
+        SINK_WRITTEN.labels(sink)
+        SINK_FAILED.labels(sink)
+    for result in LOGBULL_RESULTS:
+        LOGBULL_EVENTS.labels(result)
+    for family, outcome in ALARM_FAMILIES:
+        AUDIT_EVENTS.labels(family, outcome)
+
+
+_zero()
 
 
 def _fold_on_exit() -> None:

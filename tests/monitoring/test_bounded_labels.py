@@ -48,10 +48,10 @@ def test_every_label_value_is_from_a_bounded_set(client_for):
         "outcome": {"success", "failure"},
         "sink": {"store", "console", "file", "logbull"},
         "result": {"sent", "queued", "retried", "spooled", "dropped", "rejected"},
-        "kind": {"forgery", "rewritten"},
+        "kind": {"forgery", "rewritten", "replay", "clock_skew", "ship_refused"},
         "door": {"api", "admin", "other"},
         "stage": set(Visit.Status.values),
-        "check": {"database", "redis", "spool"},
+        "check": {"database", "redis", "spool", "audit"},
         "le": None,  # histogram buckets: numbers
     }
     seen = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,8 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMED = re.compile(r"\bmedcamp_[a-z0-9_]+\b")
 ALERTS = {
     "MedCampLogBullBacklogGrowing",
-    "MedCampSealLag",
+    "MedCampSealingStopped",
     "MedCampChainAlarm",
+    "MedCampClockSkew",
+    "MedCampLogBullRefusing",
+    "MedCampShipperBehind",
     "MedCampServerErrors",
     "MedCampSlowRequests",
     "MedCampHealthFailing",
@@ -24,8 +28,10 @@ ALERTS = {
 pytestmark = pytest.mark.django_db
 
 
-def served() -> tuple[set[str], set[str]]:
-    """(every series name /metrics can carry, the metric families) from its # TYPE lines."""
+def served(settings: Any) -> tuple[set[str], set[str]]:
+    """(every series name /metrics can carry, the metric families) from its # TYPE lines, with
+    LogBull's shipping on (its lag is measured only then)."""
+    settings.AUDIT_SHIP = True  # pytest-django's `settings` puts it back
     text = Client().get("/metrics").content.decode()
     names, families = set(), set()
     for family, kind in re.findall(r"^# TYPE (medcamp_\w+) (\w+)$", text, re.MULTILINE):
@@ -37,20 +43,20 @@ def served() -> tuple[set[str], set[str]]:
     return names, families
 
 
-def test_the_alert_rules_are_well_formed_and_name_served_metrics():
+def test_the_alert_rules_are_well_formed_and_name_served_metrics(settings):
     rules = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"][0]["rules"]
     assert {rule["alert"] for rule in rules} == ALERTS
-    names, _ = served()
+    names, _ = served(settings)
     for rule in rules:
         assert rule["labels"]["severity"] in ("warning", "critical") and rule["annotations"]["summary"]
         used = set(NAMED.findall(rule["expr"]))
         assert used and used <= names, f"{rule['alert']} names {used - names}, which /metrics does not serve"
 
 
-def test_the_dashboard_shows_every_metric_and_names_only_served_ones():
+def test_the_dashboard_shows_every_metric_and_names_only_served_ones(settings):
     dashboard = json.loads((ROOT / "deploy/grafana/medcamp.json").read_text())
     assert dashboard["uid"] == "medcamp" and dashboard["panels"]
-    names, families = served()
+    names, families = served(settings)
     shown: set[str] = set()
     for panel in dashboard["panels"]:
         assert {"x", "y", "w", "h"} <= panel["gridPos"].keys()
