@@ -10,7 +10,8 @@ A pass refuses what the database alone could have made:
 - an event whose MAC does not verify (a row inserted or edited by hand) is not sealed, and
   `audit.forgery_detected` is logged once per row and process;
 - a chain whose head went back or changed since the last checkpoint this process wrote
-  (or, at its start, the last one in the local JSONL file) is not sealed over:
+  (or, at its start, the one written last in the local JSONL file: after a restore, the
+  restored head; audit.checkpoints) is not sealed over:
   `audit.chain_rewritten` is logged and this process stops sealing until an operator runs
   `manage.py audit_seal --restored` (after restoring a backup, the one honest cause).
 """
@@ -22,14 +23,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from audit import clock, turns, witness
 from audit import event_types as E
-from audit import turns
+from audit.checkpoints import trusted
 from audit.events import emit
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent, AuditSeal
-from audit.verification import last_checkpoint
 
 __all__ = ["GENESIS", "ChainWatch", "Sealed", "chain_key", "seal_hash", "seal_pending"]
 
@@ -56,10 +56,11 @@ class ChainWatch:
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> ChainWatch:
-        """Trust the last checkpoint of AUDIT_CHECKPOINT_FILE: the process starts knowing the head."""
+        """Trust the checkpoint written last to AUDIT_CHECKPOINT_FILE, not the highest: the process starts
+        knowing the head (after a restore, the restored one)."""
         configured: str = settings.AUDIT_CHECKPOINT_FILE
         source = path or (Path(configured) if configured else None)
-        return cls(checkpoint=last_checkpoint(source) if source is not None else None)
+        return cls(checkpoint=trusted(source) if source is not None else None)
 
 
 def seal_pending(batch: int = 5000, watch: ChainWatch | None = None) -> Sealed:
@@ -68,21 +69,23 @@ def seal_pending(batch: int = 5000, watch: ChainWatch | None = None) -> Sealed:
     if watch.stopped:
         return Sealed(0, 0, "", watch.stopped)
     seals: list[AuditSeal] = []
-    forged: list[tuple[int, str]] = []
+    forged: list[tuple[int, str, str]] = []
     with transaction.atomic():
         if not turns.my_turn(turns.SEALING):
             return Sealed(0, 0, "")  # another process is sealing
         head = AuditSeal.objects.order_by("-seq").first()
-        moved = _head_moved(head, watch.checkpoint)
+        moved = _head_moved(head, watch.checkpoint) or _unverified_tail(head, watch.checkpoint)
         if moved:
             watch.stopped = moved
         else:
+            if head is not None:
+                watch.checkpoint = (head.seq, head.hash)  # verified: the next pass checks only what is newer
             seals, forged = _seal_after(head, batch, watch)
     if watch.stopped:
         _alarm_rewritten(watch.stopped, watch.checkpoint)
         return Sealed(0, 0, "", watch.stopped)
-    for pk, event_id in forged:
-        _alarm_forged(pk, event_id)
+    for pk, event_id, why in forged:
+        (_alarm_replayed if why == "replay" else _alarm_forged)(pk, event_id)
     if seals:
         watch.checkpoint = (seals[-1].seq, seals[-1].hash)
         _checkpoint(seals[-1], len(seals))
@@ -90,7 +93,9 @@ def seal_pending(batch: int = 5000, watch: ChainWatch | None = None) -> Sealed:
     return Sealed(0, head.seq if head else 0, head.hash if head else GENESIS)
 
 
-def _seal_after(head: AuditSeal | None, batch: int, watch: ChainWatch) -> tuple[list[AuditSeal], list[tuple[int, str]]]:
+def _seal_after(
+    head: AuditSeal | None, batch: int, watch: ChainWatch
+) -> tuple[list[AuditSeal], list[tuple[int, str, str]]]:
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     floor = head.event_pk - LATE_COMMIT_WINDOW if head else 0
     sealed_pks = AuditSeal.objects.filter(event_pk__gt=floor).values("event_pk")
@@ -100,14 +105,20 @@ def _seal_after(head: AuditSeal | None, batch: int, watch: ChainWatch) -> tuple[
         .order_by("pk")
         .values_list("pk", "event_id", "data", "mac")[:batch]
     )
-    key, macs, now = chain_key(), mac_key(), timezone.now()
+    key, macs, now = chain_key(), mac_key(), clock.now()  # the trail's time: servers' seals stay in order
+    rows = list(pending)
+    # One event, one row: an id already sealed (or twice in this batch) is a copied row that
+    # slipped past the store's unique index (dropped by an owner); it is never sealed.
+    taken = set(AuditSeal.objects.filter(event_id__in=[r[1] for r in rows]).values_list("event_id", flat=True))
     seals, forged = [], []
-    for pk, event_id, data, mac in pending:
-        if not mac_ok(data, mac, macs):
+    for pk, event_id, data, mac in rows:
+        why = "replay" if event_id in taken else "" if mac_ok(data, mac, macs) else "forgery"
+        if why:
             if pk not in watch.alarmed:
                 watch.alarmed.add(pk)
-                forged.append((pk, event_id))
+                forged.append((pk, event_id, why))
             continue
+        taken.add(event_id)
         digest = seal_hash(key, prev, data)
         seq += 1
         seals.append(AuditSeal(seq=seq, event_pk=pk, event_id=event_id, prev_hash=prev, hash=digest, sealed_at=now))
@@ -129,8 +140,33 @@ def _head_moved(head: AuditSeal | None, checkpoint: tuple[int, str] | None) -> s
     return ""
 
 
+def _unverified_tail(head: AuditSeal | None, checkpoint: tuple[int, str] | None) -> str:
+    """Why a seal this process did not write cannot be built on, or "" when each one after the trusted
+    checkpoint (without one: the head) recomputes with the key. The database checks that a seal
+    extends the chain (audit.append_only) but cannot check its HMAC; a seal inserted by hand fails here."""
+    if head is None:
+        return ""
+    after = checkpoint[0] if checkpoint is not None else head.seq - 1
+    tail = (
+        AuditSeal.objects.filter(seq__gt=after)
+        .order_by("seq")
+        .values_list("seq", "event_pk", "event_id", "prev_hash", "hash")
+    )
+    events = dict(AuditEvent.objects.filter(pk__in=[pk for _, pk, *_ in tail]).values_list("pk", "data"))
+    key, prev = chain_key(), checkpoint[1] if checkpoint is not None else None
+    for seq, event_pk, event_id, prev_hash, digest in tail:
+        data = events.get(event_pk)
+        if (prev is not None and prev_hash != prev) or data is None or seal_hash(key, prev_hash, data) != digest:
+            return f"seal seq {seq} (event {event_id}) does not verify with the key: written in the database"
+        prev = digest
+    return ""
+
+
 def accept_head() -> tuple[int, str]:
-    """After restoring a backup: trust the chain's head as it is now, saying so in the trail."""
+    """After restoring a backup: trust the chain's head as it is now, saying so in the trail and to the witness.
+
+    `audit.chain_restored` is a checkpoint too: a server started later trusts it (the last
+    written), and audit_verify sets apart the checkpoints above it written before it."""
     head = AuditSeal.objects.order_by("-seq").first()
     seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
     emit(
@@ -140,6 +176,7 @@ def accept_head() -> tuple[int, str]:
         details={"seq": seq, "head_hash": digest},
         message=f"chain head accepted after a restore: seq {seq} {digest[:12]}",
     )
+    witness.publish(seq, digest, kind="restored")
     return seq, digest
 
 
@@ -151,6 +188,7 @@ def _checkpoint(head: AuditSeal, count: int) -> None:
         details={"seq": head.seq, "head_hash": head.hash, "sealed": count},
         message=f"sealed {count} audit events; chain head {head.seq} {head.hash[:12]}",
     )
+    witness.publish(head.seq, head.hash)  # signed with a key outside the database, when configured
 
 
 def _alarm_forged(pk: int, event_id: str) -> None:
@@ -164,6 +202,20 @@ def _alarm_forged(pk: int, event_id: str) -> None:
         target={"type": "audit_event", "id": pk},
         details={"event_id": event_id},
         message=f"ALARM: stored event {pk} ({event_id}) has no valid MAC: inserted or edited in the database",
+    )
+
+
+def _alarm_replayed(pk: int, event_id: str) -> None:
+    emit(
+        E.AUDIT_REPLAY_DETECTED,
+        outcome="failure",
+        reason="event_id_repeated",
+        source="command",
+        actor=None,
+        level=50,
+        target={"type": "audit_event", "id": pk},
+        details={"event_id": event_id},
+        message=f"ALARM: stored event {pk} repeats event id {event_id}: a replayed or copied row; not sealed",
     )
 
 

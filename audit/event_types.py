@@ -251,15 +251,11 @@ AUDIT_SHIP_REFUSED = declare(
     outcomes=FAILURE,
     meaning="an alarm: LogBull refused a batch of sealed events; the cursor holds at `seq` until it is delivered",
 )
-AUDIT_WITNESSED = declare(
-    "audit.witnessed",
-    action="execute",
-    meaning="a checkpoint signed with the witness key (Ed25519): `seq`, `head_hash`, `signature`, `key_id`",
-)
+AUDIT_WITNESSED = declare("audit.witnessed", action="execute", meaning="a checkpoint signed with the witness key")
 AUDIT_ROLLED_BACK = declare(
     "audit.rolled_back",
     action="read",
-    meaning="an operator listed the events that a restore rolled back (audit_rolled_back): the file or LogBull alone hold them",
+    meaning="an operator listed the events a restore rolled back (audit_rolled_back): only files or LogBull hold them",
 )
 
 # --- refusals: the attempted action, outcome failure, reason the error code -------------------
