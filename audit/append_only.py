@@ -139,20 +139,25 @@ def cursor_sql(vendor: str) -> list[str]:
     )
 
 
-def guard_sql(vendor: str) -> list[str]:
-    """Every statement that (re)makes the guards; each is idempotent."""
+def guard_sql(vendor: str, tables: list[str]) -> list[str]:
+    """Every statement that (re)makes the guards of the seals, the cursor and these history tables;
+    each is idempotent."""
     if vendor not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"audit triggers for {vendor}")
     statements = [_PG_FUNCTIONS] if vendor == "postgresql" else []
     statements += seal_sql(vendor) + cursor_sql(vendor)
-    for table in history_tables():
+    for table in tables:
         statements += append_only_sql(vendor, table)
     return statements
 
 
 def guard(connection: BaseDatabaseWrapper) -> None:
+    """Guard every history table that exists (a model whose table is made later is guarded by the
+    migrate that makes it)."""
+    existing = set(connection.introspection.table_names())
+    tables = [table for table in history_tables() if table in existing]
     with connection.cursor() as cursor:
-        for statement in guard_sql(connection.vendor):
+        for statement in guard_sql(connection.vendor, tables):
             cursor.execute(statement, ())
 
 
