@@ -68,3 +68,8 @@ def live_states(model: type[models.Model]) -> dict[str, str]:
     for pk, *values in rows.iterator(chunk_size=2000):
         states[str(pk)] = digest(model, {f.name: v for f, v in zip(fields, values, strict=True)}, key)
     return states
+
+
+def of(instance: Any) -> str:
+    """The state of one record as it is now (what its next change event will be held to)."""
+    return digest(type(instance), instance.audit_values())

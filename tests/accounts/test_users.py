@@ -7,6 +7,7 @@ import json
 import pytest
 
 from accounts.models import User
+from audit.state import of as state_of
 from tests.factories import PASSWORD
 
 USERS = "/api/v1/users/"
@@ -27,7 +28,7 @@ def test_admin_creates_a_user_with_roles_and_it_is_audited_without_password(clie
         "is_staff": True,
         "is_superuser": False,
     }
-    assert event["details"] == {"roles": ["volunteer"]}
+    assert event["details"] == {"roles": ["volunteer"], "state": state_of(user)}
     assert event["actor"]["username"] == "alice_admin"
     assert event["target"] == {"type": "user", "id": user.pk}
     assert "Str0ng-Enough-Pass" not in json.dumps(audit.events)
@@ -87,7 +88,10 @@ def test_update_logs_changed_fields_only_and_never_the_password(client_for, admi
     assert response.status_code == 200
     event = audit.one("user.updated")
     assert event["changes"] == {"first_name": {"old": volunteer.first_name, "new": "Victor"}}
-    assert event["details"] == {"password_changed": True}
+    assert event["details"] == {
+        "password_changed": True,
+        "state": state_of(type(volunteer).objects.get(pk=volunteer.pk)),
+    }
     assert "An0ther-Good-Pass" not in json.dumps(audit.events)
     volunteer.refresh_from_db()
     assert volunteer.check_password("An0ther-Good-Pass")

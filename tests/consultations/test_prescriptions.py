@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit.state import of as state_of
 from consultations.models import Consultation, Prescription, QueueEntry
 from consultations.services import prescriptions as services
 from tests.factories import MedicineFactory, VisitFactory
@@ -49,6 +50,7 @@ def test_a_prescription_event_carries_the_medicine_and_dosage(rao, consultation,
         "days": 30,
         "time_slots": ["morning", "night"],
         "instructions": "after food",
+        "state": state_of(Prescription.objects.get(pk=body["id"])),
     }
     assert event["target"] == {"type": "prescription", "id": body["id"]}
     assert event["visit_id"] == consultation.visit_id
@@ -59,6 +61,7 @@ def test_without_days_or_slots_the_event_leaves_them_out(rao, consultation, audi
     medicine = MedicineFactory()
     prescribe(rao, consultation, medicine=medicine.pk, quantity=10)
     assert set(audit.one("prescription.created")["details"]) == {
+        "state",
         "medicine_id",
         "medicine",
         "type",

@@ -46,7 +46,7 @@ def test_every_label_value_is_from_a_bounded_set(client_for):
         "status": {f"{n}xx" for n in range(1, 6)} | {"other"},
         "family": {entry.name.split(".", 1)[0] for entry in EVENTS},
         "outcome": {"success", "failure"},
-        "sink": {"store", "console", "file", "logbull"},
+        "sink": {"store", "console", "file", "logbull", "witness"},
         "result": {"sent", "queued", "retried", "spooled", "dropped", "rejected"},
         "kind": {"forgery", "rewritten", "replay", "clock_skew", "ship_refused"},
         "door": {"api", "admin", "other"},
