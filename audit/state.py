@@ -13,6 +13,7 @@ digest: through the field's own `to_python`, decimals to their places, datetimes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,15 +28,16 @@ from audit.diff import to_json
 from audit.keys import chain_key
 
 
-def state_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    """The audited concrete fields: `audit_fields` (or all) less `audit_ignore`."""
+@functools.cache
+def state_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    """The audited concrete fields: `audit_fields` (or all) less `audit_ignore` (fixed per model)."""
     names = getattr(model, "audit_fields", None)
     ignore = set(getattr(model, "audit_ignore", ()))
-    return [
+    return tuple(
         f
         for f in model._meta.concrete_fields
         if f.name not in ignore and (names is None or f.name in names) and not f.primary_key
-    ]
+    )
 
 
 def _normal(field: models.Field[Any, Any], value: Any) -> Any:
@@ -50,7 +52,12 @@ def _normal(field: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _key() -> bytes:
-    return hmac.new(chain_key(), b"medcamp record state", hashlib.sha256).digest()
+    return _derived(chain_key())
+
+
+@functools.lru_cache(maxsize=4)
+def _derived(chain: bytes) -> bytes:
+    return hmac.new(chain, b"medcamp record state", hashlib.sha256).digest()
 
 
 def digest(model: type[models.Model], values: Mapping[str, Any], key: bytes | None = None) -> str:
