@@ -12,13 +12,16 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from tests import servers
+from tests.fake_logbull import PROJECT_ID, FakeLogBull
 
 STEP = """
 import json, sys
@@ -132,6 +135,31 @@ def restore_over_newer(env: dict[str, str], work: Path, backup: Path, put_back: 
     assert all(event_id in listed for event_id in newer["stored_only"])  # lost with the newer database
     assert "patient.created" in listed or "patient.create" in listed
     assert not any(event_id in listed for event_id in after["stored_only"])  # in the store: not lost
+    served_after_restore(env, after)
+
+
+def served_after_restore(env: dict[str, str], after: dict) -> None:
+    """A real server started after the restore seals on and ships the whole restored chain to LogBull."""
+    logbull = FakeLogBull().start()
+    served = {**env, "LOGBULL_HOST": logbull.url, "LOGBULL_PROJECT_ID": PROJECT_ID, "AUDIT_SEAL_INTERVAL": "0.2"}
+    server = servers.start(served)
+    try:
+        refused = requests.post(server.url + "/api/v1/auth/login/", json={"username": "x", "password": "y"}, timeout=30)
+        assert refused.status_code == 401  # a new event, served after the restore
+        deadline, head = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            head = step(env, "head")["head"]
+            if head[0] > after["head"][0] and len(set(logbull.event_ids())) >= head[0]:
+                break
+            time.sleep(0.2)
+        assert head is not None and head[0] > after["head"][0], "the restarted server did not seal"
+        assert set(after["stored_only"]) <= set(logbull.event_ids()), "LogBull missed events sealed after the restore"
+        health = requests.get(server.url + "/api/v1/health/", timeout=30).json()
+        assert health["status"] == "ok" and health["checks"]["audit"]["ok"], health
+    finally:
+        server.stop()
+        logbull.stop()
+    assert ok(manage(env, "audit_verify")).startswith("audit trail intact:")
 
 
 def test_a_sqlite_restore_over_a_newer_database_resumes_sealing_and_shipping(tmp_path: Path):
