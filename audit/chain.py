@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from audit import clock, turns, witness
 from audit import event_types as E
@@ -85,7 +85,7 @@ def seal_pending(batch: int = 5000, watch: ChainWatch | None = None) -> Sealed:
         _alarm_rewritten(watch.stopped, watch.checkpoint)
         return Sealed(0, 0, "", watch.stopped)
     for pk, event_id, why in forged:
-        (_alarm_replayed if why == "replay" else _alarm_forged)(pk, event_id)
+        (_alarm_replayed if why == "replay" else _alarm_forged)(pk, event_id, why)
     if seals:
         watch.checkpoint = (seals[-1].seq, seals[-1].hash)
         _checkpoint(seals[-1], len(seals))
@@ -110,9 +110,12 @@ def _seal_after(
     # One event, one row: an id already sealed (or twice in this batch) is a copied row that
     # slipped past the store's unique index (dropped by an owner); it is never sealed.
     taken = set(AuditSeal.objects.filter(event_id__in=[r[1] for r in rows]).values_list("event_id", flat=True))
+    issued = ids_issued()  # read after the rows: every id the database gave them is at or below it
     seals, forged = [], []
     for pk, event_id, data, mac in rows:
         why = "replay" if event_id in taken else "" if mac_ok(data, mac, macs) else "forgery"
+        if not why and issued is not None and pk > issued:
+            why = "id"  # an id the database's sequence never gave: inserted by hand, to push the window
         if why:
             if pk not in watch.alarmed:
                 watch.alarmed.add(pk)
@@ -132,9 +135,10 @@ def _head_moved(head: AuditSeal | None, checkpoint: tuple[int, str] | None) -> s
     if checkpoint is None:
         return ""
     seq, digest = checkpoint
-    if head is None or head.seq < seq:
-        return f"the chain ends at seq {head.seq if head else 0}, before checkpoint seq {seq}"
-    found = AuditSeal.objects.filter(seq=seq).values_list("hash", flat=True).first()
+    head_seq = head.seq if head is not None else 0
+    if head_seq < seq:
+        return f"the chain ends at seq {head_seq}, before checkpoint seq {seq}"
+    found = GENESIS if seq == 0 else AuditSeal.objects.filter(seq=seq).values_list("hash", flat=True).first()
     if found != digest:
         return f"seq {seq} has hash {found}, not checkpoint {digest}"
     return ""
@@ -191,21 +195,36 @@ def _checkpoint(head: AuditSeal, count: int) -> None:
     witness.publish(head.seq, head.hash)  # signed with a key outside the database, when configured
 
 
-def _alarm_forged(pk: int, event_id: str) -> None:
+def _alarm_forged(pk: int, event_id: str, why: str = "forgery") -> None:
+    if why == "id":
+        reason, what = "event_id_not_issued", "has an id the database never issued"
+    else:
+        reason, what = "event_mac_mismatch", "has no valid MAC"
     emit(
         E.AUDIT_FORGERY_DETECTED,
         outcome="failure",
-        reason="event_mac_mismatch",
+        reason=reason,
         source="command",
         actor=None,
         level=50,
         target={"type": "audit_event", "id": pk},
         details={"event_id": event_id},
-        message=f"ALARM: stored event {pk} ({event_id}) has no valid MAC: inserted or edited in the database",
+        message=f"ALARM: stored event {pk} ({event_id}) {what}: inserted or edited in the database",
     )
 
 
-def _alarm_replayed(pk: int, event_id: str) -> None:
+def ids_issued() -> int | None:
+    """On PostgreSQL the last id the store's sequence handed out (None elsewhere: SQLite numbers past
+    the highest id, so an id inserted by hand cannot leave later events below the window)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sequence_last_value(pg_get_serial_sequence('audit_auditevent', 'id'))")
+        (issued,) = cursor.fetchone()
+    return int(issued or 0)
+
+
+def _alarm_replayed(pk: int, event_id: str, why: str = "replay") -> None:
     emit(
         E.AUDIT_REPLAY_DETECTED,
         outcome="failure",

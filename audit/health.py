@@ -3,6 +3,7 @@
 It fails (503, `failing` names `audit`) when:
 - an event has waited longer than AUDIT_HEALTH_SEAL_SECONDS to be sealed (sealing stopped:
   no sealer runs, a chain alarm stopped it, or it refuses a forged row);
+- a trigger that guards the trail is missing or disabled (audit.append_only);
 - this process's sealer stopped on a chain alarm, or refused a stored row (its MAC fails),
   until the process restarts;
 - with LogBull configured and AUDIT_SHIP on: LogBull's cursor is more than AUDIT_HEALTH_SHIP_EVENTS
@@ -16,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from audit import clock
+from audit.append_only import missing as guards_missing
 from audit.models import AuditEvent, AuditSeal, ShipCursor
 from audit.sealer import SEALER
 from audit.ship_hold import refusing
@@ -61,9 +63,9 @@ def audit() -> Check | None:
         return None
     try:
         found = figures()
+        problems = [f"the database's guard is down: {problem}" for problem in guards_missing(connection)]
     except DatabaseError as exc:
         return {"ok": False, "error": type(exc).__name__}
-    problems = []
     watch = SEALER.watch
     if watch is not None and watch.stopped:
         problems.append(f"sealing stopped: {watch.stopped}")

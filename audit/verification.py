@@ -26,7 +26,8 @@ from django.db import connection
 
 from audit import event_types as E
 from audit import store
-from audit.chain import LATE_COMMIT_WINDOW
+from audit.append_only import missing as guards_missing
+from audit.chain import LATE_COMMIT_WINDOW, ids_issued
 from audit.checkpoints import trusted
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent
@@ -99,6 +100,7 @@ def verify(checkpoints: Iterable[Checkpoint] = ()) -> Report:
         expected, prev = seq + 1, digest
         report.sealed, report.head_seq, report.head_hash = report.sealed + 1, seq, digest
     replays = dict(_rows(_REPLAYS))
+    waiting: list[int] = []
     for values in _rows(_UNSEALED):
         row = dict(zip(("id", *store.COLUMNS), values, strict=True))
         where = f"unsealed event {row['id']} ({row['event_id']})"
@@ -107,9 +109,18 @@ def verify(checkpoints: Iterable[Checkpoint] = ()) -> Report:
             found.append(never_sealed(where, head_pk))
         report.problems += found
         report.unsealed += not found and row["event_id"] not in replays
+        if not found:
+            waiting.append(row["id"])
+    issued = ids_issued()  # read after the rows: every id the database gave them is at or below it
+    report.problems += [
+        f"unsealed event {pk}: its id was never issued by the database's sequence (inserted by hand)"
+        for pk in waiting
+        if issued is not None and pk > issued
+    ]
     report.problems += [
         f"event {event_id} is stored {n} times: a replayed or copied row" for event_id, n in replays.items()
     ]
+    report.problems += [f"the database's guard is down: {problem}" for problem in guards_missing(connection)]
     report.events = AuditEvent.objects.count()
     report.problems += _check_checkpoints(list(checkpoints), hashes, report.head_seq)
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Callable
@@ -47,6 +48,8 @@ def _number(name: str, default: Any, parse: Callable[[str], Any], kind: str, min
         value = parse(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be {kind}, got {raw!r}") from None
+    if not math.isfinite(value):  # float() takes "nan" and "inf": a tolerance of nan never trips
+        raise ImproperlyConfigured(f"{name} must be a finite number, got {raw!r}")
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
     return value

@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit import witness
+from audit.append_only import guard
 from audit.chain import seal_pending
 from audit.keys import chain_key, event_mac, seal_hash
 from audit.models import AuditEvent, AuditSeal
@@ -201,6 +202,7 @@ def test_an_insider_with_the_chain_key_and_the_local_checkpoints_is_caught_by_th
             line["details"]["head_hash"] = rewritten.get(line["details"]["seq"], line["details"]["head_hash"])
     local.write_text("".join(json.dumps(line) + "\n" for line in lines))
     witness_on["file"].unlink()
+    guard(connection)  # and puts the database's triggers back
 
     code, out = verify("--checkpoints", str(local))
     assert code == 0 and out.startswith("audit trail intact"), out  # everything the insider can write agrees

@@ -124,9 +124,10 @@ def restore_over_newer(env: dict[str, str], work: Path, backup: Path, put_back: 
     cursor = json.loads(log.with_name(log.name + ".shipped").read_text())
     assert [cursor["seq"], cursor["hash"]] == after["head"]
 
-    verified = manage(env, "audit_verify")
-    out = ok(verified)
-    assert out.startswith("audit trail intact:") and f"checkpoints read: {log} (" in out
+    verified = manage(env, "audit_verify")  # exit 1: intact since the restore, which lost sealed events
+    out = verified.stderr
+    assert verified.returncode == 1 and out.startswith("audit trail intact since a restore:"), out
+    assert f"checkpoints read: {log} (" in out
     lost = newer_head[0] - backed_up[0]
     assert f"restore at seq {backed_up[0]} (" in out
     assert f"rolled back 1 checkpoints up to seq {newer_head[0]} ({lost} sealed events)" in out
@@ -159,7 +160,8 @@ def served_after_restore(env: dict[str, str], after: dict) -> None:
     finally:
         server.stop()
         logbull.stop()
-    assert ok(manage(env, "audit_verify")).startswith("audit trail intact:")
+    after_serving = manage(env, "audit_verify")
+    assert after_serving.returncode == 1 and after_serving.stderr.startswith("audit trail intact since a restore:")
 
 
 def test_a_sqlite_restore_over_a_newer_database_resumes_sealing_and_shipping(tmp_path: Path):
@@ -177,23 +179,35 @@ def test_a_sqlite_restore_over_a_newer_database_resumes_sealing_and_shipping(tmp
 
 @pytest.mark.postgres
 def test_a_postgresql_restore_over_a_newer_database_resumes_sealing_and_shipping(tmp_path: Path):
-    for tool in ("pg_dump", "pg_restore", "dropdb", "createdb"):
+    """With the least-privilege roles of docs/deployment.md: the app servers connect as the app role."""
+    for tool in ("pg_dump", "pg_restore", "dropdb", "createdb", "psql"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is needed (Debian: postgresql-client)")
     server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    name = f"medcamp_restore_{secrets.token_hex(3)}"
+    tag = secrets.token_hex(3)
+    name, owner, app = f"medcamp_restore_{tag}", f"medcamp_owner_{tag}", f"medcamp_app_{tag}"
     user, host, port = server.username or "postgres", server.hostname or "127.0.0.1", str(server.port or 5432)
     where = ["--host", host, "--port", port, "--username", user]
-    subprocess.run(["createdb", *where, name], check=True)
-    env = servers.app_env(f"postgres://{server.netloc}/{name}", tmp_path, SECRET_KEY=secrets.token_urlsafe(40))
-    env["PYTHONPATH"] = str(servers.ROOT)
+    secret = secrets.token_urlsafe(40)
+    owner_env = servers.app_env(f"postgres://{owner}@{host}:{port}/{name}", tmp_path, SECRET_KEY=secret)
+    env = servers.app_env(f"postgres://{app}@{host}:{port}/{name}", tmp_path, SECRET_KEY=secret)
+    env["PYTHONPATH"] = owner_env["PYTHONPATH"] = str(servers.ROOT)
+    grants = ("audit_db_roles", "--owner", owner, "--app", app, "--apply")
+    subprocess.run(["psql", *where, "-c", f"CREATE ROLE {owner} LOGIN", "-c", f"CREATE ROLE {app} LOGIN", "postgres"])
+    subprocess.run(["createdb", *where, "--owner", owner, name], check=True)
 
-    def put_back(backup: Path) -> None:  # docs/deployment.md: drop, create, pg_restore
+    def put_back(backup: Path) -> None:  # docs/deployment.md, step 2: as a superuser, then the grants as the owner
         subprocess.run(["dropdb", *where, "--force", name], check=True)
-        subprocess.run(["createdb", *where, name], check=True)
-        subprocess.run(["pg_restore", *where, "--no-owner", "--dbname", name, str(backup)], check=True)
+        subprocess.run(["createdb", *where, "--owner", owner, name], check=True)
+        subprocess.run(["pg_restore", *where, "--no-owner", "--role", owner, "--dbname", name, str(backup)], check=True)
+        ok(manage(owner_env, *grants))
 
     try:
+        ok(manage(owner_env, "migrate", "--noinput"))
+        ok(manage(owner_env, *grants))
         restore_over_newer(env, tmp_path, tmp_path / "backups" / "camp.dump", put_back)
     finally:
         subprocess.run(["dropdb", *where, "--force", "--if-exists", name], check=False)
+        subprocess.run(
+            ["psql", *where, "-c", f"DROP ROLE IF EXISTS {app}", "-c", f"DROP ROLE IF EXISTS {owner}", "postgres"]
+        )

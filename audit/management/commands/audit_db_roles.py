@@ -38,7 +38,10 @@ def roles_sql(owner: str, app: str, database: str) -> list[str]:
 def grants_sql(owner: str, app: str, database: str) -> list[str]:
     tables = ", ".join((*AUDIT_TABLES, *history_tables()))
     return [
-        f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {app}",
+        # No TEMPORARY: a session's temporary table would be searched before the real one by name
+        # (the trigger functions fix their search_path too: audit.append_only).
+        f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC",
+        f"GRANT CONNECT ON DATABASE {database} TO {app}",
         f"GRANT USAGE ON SCHEMA public TO {app}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",

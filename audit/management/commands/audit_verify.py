@@ -1,4 +1,5 @@
-"""Recompute the audit chain: exit 0 with one line when intact, else one line per problem.
+"""Recompute the audit chain: exit 0 with one line when intact; 1 when intact since a declared restore
+that rolled back sealed events (a person looks: audit_rolled_back lists them); 2 with one line per problem.
 
     manage.py audit_verify [--checkpoints logs/audit.jsonl] [--witness COPY [--witness-key PUBLIC]]
 
@@ -17,10 +18,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit import witness
-from audit.checkpoints import describe, discover
+from audit.checkpoints import configured_file, describe, discover
 from audit.verification import verify
 
 
@@ -44,9 +46,23 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         report = verify(checkpoints + (signed.checkpoints if signed else []))
         report.problems += found.problems + (signed.problems if signed else [])
+        if signed is not None and not signed.checkpoints:
+            report.problems.append(
+                f"witness {options['witness']}: no signed checkpoint in it (an empty copy vouches for nothing)"
+            )
+        configured = configured_file()
+        if configured is not None and report.sealed and settings.AUDIT_SINKS_ENABLED and not configured.exists():
+            report.problems.append(
+                f"no checkpoint file at {configured} (AUDIT_CHECKPOINT_FILE), yet the chain holds {report.sealed} seals"
+            )
+        rolled_back = [restore for restore in found.restores if restore.rolled_back]
         if not report.problems:
             checked = f", {len(checkpoints)} checkpoints agree"
             checked += f", {signed.summary()}: all agree" if signed else ""
+            if rolled_back:  # intact since, but sealed events were lost: a person must look (exit 1)
+                self.stderr.write(f"audit trail intact since a restore: {report.summary()}{checked}")
+                self.stderr.write("\n".join(describe(found)))
+                raise CommandError(f"{len(rolled_back)} declared restores rolled back sealed events", returncode=1)
             self.stdout.write(f"audit trail intact: {report.summary()}{checked}")
             self.stdout.write("\n".join(describe(found)))
             return
