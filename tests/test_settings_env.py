@@ -21,8 +21,10 @@ def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
 
 @pytest.mark.parametrize(
     ("reader", "raw"),
-    [(env_bool, "maybe"), (env_int, "ten"), (env_int, "-1"), (env_float, "fast"), (env_float, "-0.5")]
-    + [(env_float, "nan"), (env_float, "inf"), (env_float, "-inf")],
+    [
+        *[(env_bool, "maybe"), (env_int, "ten"), (env_int, "-1"), (env_float, "fast"), (env_float, "-0.5")],
+        *[(env_float, "nan"), (env_float, "inf"), (env_float, "-inf")],  # float() takes them
+    ],
 )
 def test_a_bad_value_is_refused_with_its_name(monkeypatch, reader, raw):
     monkeypatch.setenv("X_SETTING", raw)
