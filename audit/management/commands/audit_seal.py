@@ -31,7 +31,10 @@ class Command(BaseCommand):
             total += done.count
             head = done
         if done.refused:
-            raise CommandError(f"not sealed: {done.refused}; if a backup was restored, run audit_seal --restored")
+            raise CommandError(
+                f"not sealed: {done.refused}; run audit_verify first. Only if a backup was restored (and the "
+                "chain ends at the backup's head) run audit_seal --restored; otherwise the chain was tampered with"
+            )
         if total:
             self.stdout.write(f"sealed {total} events; head seq {head.head_seq} hash {head.head_hash}")
         else:
