@@ -8,7 +8,7 @@ sealed yet. A row whose event id another row holds too is a replay, sealed or no
 
 from __future__ import annotations
 
-from audit.chain import LATE_COMMIT_WINDOW
+from audit.chain import LATE_COMMIT_WINDOW, ids_issued
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok
 from audit.models import AuditEvent, AuditSeal
 from audit.verification import check_mac, check_seal, never_sealed
@@ -30,6 +30,9 @@ def problems(event: AuditEvent) -> tuple[AuditSeal | None, list[str]]:
         head_pk = AuditSeal.objects.order_by("-seq").values_list("event_pk", flat=True).first()
         if head_pk is not None and event.pk <= head_pk - LATE_COMMIT_WINDOW:
             found.append(never_sealed(where, head_pk))
+        issued = ids_issued()
+        if issued is not None and event.pk > issued:
+            found.append(f"{where}: its id was never issued by the database's sequence (inserted by hand)")
         return None, found
     previous = AuditSeal.objects.filter(seq=seal.seq - 1).values_list("hash", flat=True).first()
     prev = previous if seal.seq > 1 else GENESIS

@@ -39,6 +39,7 @@ def test_an_edited_row_is_marked_in_the_list_and_its_detail_shows_the_sealed_eve
             "SELECT id FROM audit_auditevent WHERE event = 'patient.updated' ORDER BY id DESC LIMIT 1"
         ).fetchone()
         insider.execute("UPDATE audit_auditevent SET actor_username = 'dr_rao' WHERE id = ?", [victim])
+    servers.manage(env, "migrate")  # the trigger back, as the insider covers the tracks (or the next migrate)
     server = servers.start(env)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -64,3 +65,45 @@ def test_an_edited_row_is_marked_in_the_list_and_its_detail_shows_the_sealed_eve
         text=True,
     )
     assert verified.returncode == 2 and "column actor_username is 'dr_rao'" in verified.stderr
+
+
+def test_a_replayed_row_reads_as_a_replay_on_its_detail_page_as_verify_says(browser, tmp_path: Path):
+    database = tmp_path / "camp.sqlite3"
+    env, password = servers.migrated_with_user(f"sqlite:///{database}", tmp_path, "aud_replay", "auditor")
+    env["MEDCAMP_TESTING"] = "1"
+    servers.manage(env, "shell", "-c", MAKE.format(password=password))
+    servers.manage(env, "audit_seal")
+    columns = "event_id, timestamp, event, action, outcome, reason, source, actor_id, actor_username, request_id, "
+    columns += "target_type, target_id, patient_id, visit_id, camp_id, data, mac"
+    with sqlite3.connect(database) as insider:  # drops the unique index, then copies a sealed row
+        insider.execute("DROP INDEX audit_event_id_unique")
+        (original,) = insider.execute(
+            "SELECT id FROM audit_auditevent WHERE event = 'patient.updated' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        insider.execute(
+            f"INSERT INTO audit_auditevent ({columns}) SELECT {columns} FROM audit_auditevent WHERE id = ?",  # noqa: S608
+            [original],
+        )
+        (copy,) = insider.execute("SELECT MAX(id) FROM audit_auditevent").fetchone()
+    servers.manage(env, "audit_seal")  # the sealer refuses it (audit.replay_detected)
+    env["AUDIT_HEALTH_SEAL_SECONDS"] = "3600"  # the copy waits unsealed for ever: health fails, the page still serves
+    server = servers.start(env)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        for width, name in ((1280, "desktop"), (390, "phone")):
+            context, page = signed_in(browser, server, "aud_replay", password, width)
+            page.goto(f"{server.url}/admin/audit/auditevent/{copy}/change/")
+            text = page.inner_text("#content")
+            assert "DOES NOT VERIFY" in text and "stored 2 times: a replayed or copied row" in text
+            page.screenshot(path=str(ARTIFACTS / f"replayed-row-detail-{name}.png"), full_page=True)
+            context.close()
+    finally:
+        server.stop()
+    verified = servers.subprocess.run(
+        [str(servers.BIN / "python"), "manage.py", "audit_verify"],
+        cwd=servers.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert verified.returncode == 2 and "is stored 2 times: a replayed or copied row" in verified.stderr
