@@ -129,8 +129,9 @@ def history_edits(model: type[AuditedModel], known: set[int]) -> Iterator[Drift]
     row, or deleted with it. A record whose newest change is not sealed yet waits for the next pass."""
     if not model.audit_stream:
         return
-    live = state.live_states(model)
-    for target_id, (record, sealed) in sealed_states(model).items():
+    newest = sealed_states(model)
+    live = state.live_states(model) if newest else {}
+    for target_id, (record, sealed) in newest.items():
         expected = (record.get("details") or {}).get("state")
         if not sealed or expected is None or live.get(target_id) == expected or int(target_id) in known:
             continue

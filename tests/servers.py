@@ -87,18 +87,20 @@ def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *optio
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server(process, f"http://127.0.0.1:{port}")
     schema_check.servers.add(f"127.0.0.1:{port}")  # its API answers are checked against the schema
-    deadline = time.monotonic() + 60
+    deadline, last = time.monotonic() + 60, "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            if requests.get(server.url + "/api/v1/health/", timeout=2).status_code == 200:
+            answer = requests.get(server.url + "/api/v1/health/", timeout=2)
+            if answer.status_code == 200:
                 return server
-        except requests.RequestException:
-            pass
+            last = f"{answer.status_code} {answer.text[:2000]}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    raise RuntimeError(f"gunicorn did not answer 200 within 60 s; last: {last}")
 
 
 def migrated_with_user(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from collections import Counter
 from functools import partial
 from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.db.models import Sum
@@ -77,7 +77,9 @@ def test_two_servers_share_one_database_without_losing_a_unit(tmp_path):
     newcomers = PatientFactory.create_batch(30)
     MedicalCamp.objects.filter(pk=camp.pk).update(last_token=Visit.objects.count())
 
-    shared = {"SECRET_KEY": secrets.token_urlsafe(40)}
+    # The test's own key: the events its factories stored verify, so the servers' sealers seal them
+    # (a server that meets rows signed with another key alarms, and its health says so).
+    shared = {"SECRET_KEY": settings.SECRET_KEY, "AUDIT_CHAIN_KEY": settings.AUDIT_CHAIN_KEY}
     a = servers.start(servers.app_env(database_url(), tmp_path / "a", **shared), workers=2)
     b = servers.start(servers.app_env(database_url(), tmp_path / "b", **shared), workers=2)
     try:
