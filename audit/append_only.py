@@ -16,11 +16,7 @@ any trigger: docs/audit-store.md says what then catches it.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from django.apps import apps
-from django.db.backends.base.base import BaseDatabaseWrapper
 
 from audit.keys import GENESIS
 
@@ -162,80 +158,3 @@ def guard_sql(vendor: str, tables: list[str], schema: str = "public") -> list[st
     for table in (*STORE, *tables):
         statements += append_only_sql(vendor, table)
     return statements
-
-
-def _planned(connection: BaseDatabaseWrapper) -> tuple[str, dict[str, list[str]], str]:
-    """(the functions' SQL, each trigger's statements by its name, the schema) for the tables that exist."""
-    existing = set(connection.introspection.table_names())
-    tables = [table for table in history_tables() if table in existing]
-    schema = "public"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_schema()")
-            schema = cursor.fetchone()[0]
-    statements = guard_sql(connection.vendor, tables, schema)
-    functions = statements.pop(0) if connection.vendor == "postgresql" else ""
-    triggers: dict[str, list[str]] = {}
-    for statement in statements:  # a CREATE TRIGGER, then (PostgreSQL) its ENABLE ALWAYS
-        made = re.match(r"CREATE (?:OR REPLACE )?TRIGGER (?:IF NOT EXISTS )?(\w+)", statement)
-        name = made.group(1) if made else statement.rsplit(" ", 1)[-1]
-        triggers.setdefault(name, []).append(statement)
-    return functions, triggers, schema
-
-
-def _unsafe_functions(connection: BaseDatabaseWrapper, schema: str) -> list[str]:
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = %s AND p.proname = ANY(%s) AND array_to_string(p.proconfig, ',') LIKE %s",
-            [schema, list(FUNCTIONS), "%search_path=pg_catalog%"],
-        )
-        safe = {name for (name,) in cursor.fetchall()}
-    return [name for name in FUNCTIONS if name not in safe]
-
-
-def missing(connection: BaseDatabaseWrapper) -> list[str]:
-    """Each guard that is not there or does not fire (dropped, disabled, or a function made without its
-    fixed search_path), in words: what audit_verify and the health check report."""
-    _, triggers, schema = _planned(connection)
-    firing = {name for _, name in guarded_triggers(connection)}
-    problems = [f"trigger {name} is missing or disabled" for name in triggers if name not in firing]
-    unsafe = _unsafe_functions(connection, schema)
-    return problems + [f"function {name} is missing or has no fixed search_path" for name in unsafe]
-
-
-def guard(connection: BaseDatabaseWrapper) -> None:
-    """Make each guard that is missing, and only those (none missing: nothing runs, so the app role may
-    run `migrate` once the owner has). A model whose table is made later is guarded by that migrate."""
-    functions, triggers, schema = _planned(connection)
-    firing = {name for _, name in guarded_triggers(connection)}
-    with connection.cursor() as cursor:
-        if functions and _unsafe_functions(connection, schema):
-            cursor.execute(functions, ())
-        for name, statements in triggers.items():
-            if name not in firing:
-                for statement in statements:
-                    cursor.execute(statement, ())
-
-
-def guarded_triggers(connection: BaseDatabaseWrapper) -> set[tuple[str, str]]:
-    """(table, trigger) pairs that exist and fire: what tests and the system check compare against."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND t.tgenabled = 'A'"
-            )
-        return {(table, name) for table, name in cursor.fetchall()}
-
-
-def after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: guard every history table, the seals and the cursor (idempotent)."""
-    from django.db import connections
-
-    if sender.name == "audit":
-        guard(connections[using])

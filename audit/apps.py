@@ -1,5 +1,5 @@
 """The audit app: registers its system check, history receivers, replay events, metrics and the
-triggers that guard the trail after each migrate (audit.append_only)."""
+triggers that guard the trail after each migrate (audit.guards)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from audit import append_only, checks, clock, history, metrics, replays  # noqa: F401  (registers the check and the receivers)
+        from audit import checks, clock, guards, history, metrics, replays  # noqa: F401  (registers the check and the receivers)
         from audit.events import built
 
         built.connect(metrics.on_event, dispatch_uid="audit.metrics")
         clock.install()  # each process compares its clock with the database's at its first connection
-        post_migrate.connect(append_only.after_migrate, sender=self, dispatch_uid="audit.append_only")
+        post_migrate.connect(guards.after_migrate, sender=self, dispatch_uid="audit.guards")

@@ -85,21 +85,43 @@ def _time(value: object) -> datetime | None:
         return None
 
 
-def entries_from(lines: Iterable[str | bytes], source: str, start: int = 0) -> list[Entry]:
-    """The checkpoints of JSONL lines, in the order written."""
+HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+def checkpoint_of(event: object) -> tuple[int, str] | None:
+    """(seq, head hash) of a checkpoint event, or None when its fields are not a checkpoint's: a whole
+    number of at least 0 (not a bool, float, string or Infinity) and 64 lower-case hex digits."""
+    details = event.get("details") if isinstance(event, dict) else None
+    seq = details.get("seq") if isinstance(details, dict) else None
+    digest = details.get("head_hash") if isinstance(details, dict) else None
+    if type(seq) is not int or seq < 0 or not isinstance(digest, str) or not HASH.match(digest):
+        return None
+    return seq, digest
+
+
+def entries_from(
+    lines: Iterable[str | bytes], source: str, start: int = 0, problems: list[str] | None = None
+) -> list[Entry]:
+    """The checkpoints of JSONL lines, in the order written; a line that is a checkpoint event with
+    fields no checkpoint has is a problem (junk planted to crash or to pass), never a crash."""
     found: list[Entry] = []
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
         if not any(name in text for name in KINDS):
             continue
         try:
             event = json.loads(text)
-            details = event.get("details") or {}
-            kind = KINDS[event["event"]]
-            seq, digest = int(details["seq"]), str(details["head_hash"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except ValueError:
+            continue  # not JSON: a line cut by a crash, never a checkpoint
+        kind = KINDS.get(event.get("event")) if isinstance(event, dict) else None
+        if kind is None:
             continue
-        found.append(Entry(seq, digest, kind, _time(event.get("timestamp")), source, start + len(found)))
+        checkpoint = checkpoint_of(event)
+        if checkpoint is None:
+            if problems is not None:
+                problems.append(f"{source} line {number}: a {event['event']} line whose seq or hash is malformed")
+            continue
+        found.append(Entry(*checkpoint, kind, _time(event.get("timestamp")), source, start + len(found)))
     return found
 
 
@@ -125,7 +147,7 @@ def read_files(paths: Iterable[Path], found: Found | None = None) -> Found:
     found = found if found is not None else Found()
     for path in paths:
         with open_text(path) as lines:
-            entries = entries_from(lines, str(path), len(found.entries))
+            entries = entries_from(lines, str(path), len(found.entries), found.problems)
         found.entries += entries
         found.sources.append((str(path), len(entries)))
     return found

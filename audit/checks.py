@@ -42,3 +42,28 @@ def audited_models_keep_their_trail(app_configs: Any = None, **kwargs: Any) -> l
         for model in apps.get_models()
         if issubclass(model, AuditedModel) and model not in AuditedHistory.tracked
     ]
+
+
+@register("audit")
+def witness_key_is_private(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The witness key signs what an insider cannot rewrite: no one but its owner may read it."""
+    import stat
+    from pathlib import Path
+
+    configured: str = settings.AUDIT_WITNESS_KEY_FILE
+    if not configured:
+        return []
+    path = Path(configured)
+    if not path.is_file():
+        return [
+            Error(f"AUDIT_WITNESS_KEY_FILE {path} is not a file.", hint="manage.py audit_witness_key", id="audit.E004")
+        ]
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return [
+            Error(
+                f"The witness key {path} can be read by others than its owner.",
+                hint=f"chmod 0600 {path} (docs/deployment.md, 'The audit witness key').",
+                id="audit.E005",
+            )
+        ]
+    return []

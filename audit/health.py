@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from audit import clock
-from audit.append_only import missing as guards_missing
+from audit.guards import missing as guards_missing
 from audit.models import AuditEvent, AuditSeal, ShipCursor
 from audit.sealer import SEALER
 from audit.ship_hold import refusing

@@ -55,7 +55,12 @@ def _run(interval: float) -> None:
     from audit.shipper import Shipper
 
     next_clock = _check_clock(0.0)  # at start, before the first pass: its seals and events carry the right time
-    watch = SEALER.watch = ChainWatch.from_file()  # the head this process trusts; it moves on with each checkpoint
+    try:
+        watch = ChainWatch.from_file()  # the head this process trusts; it moves on with each checkpoint
+    except Exception as exc:  # an unreadable file stops sealing where health sees it, never the thread silently
+        _logger.exception("audit checkpoint file unreadable; sealing stopped")
+        watch = ChainWatch(stopped=f"the checkpoint file cannot be read ({type(exc).__name__})")
+    SEALER.watch = watch
     shipper = Shipper() if settings.AUDIT_SHIP else None
     every: float = settings.AUDIT_RECONCILE_INTERVAL
     next_reconcile = time.monotonic() + every

@@ -26,9 +26,9 @@ from django.db import connection
 
 from audit import event_types as E
 from audit import store
-from audit.append_only import missing as guards_missing
 from audit.chain import LATE_COMMIT_WINDOW, ids_issued
-from audit.checkpoints import trusted
+from audit.checkpoints import checkpoint_of, trusted
+from audit.guards import missing as guards_missing
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent
 
@@ -191,10 +191,11 @@ def checkpoints_from(lines: Iterable[str]) -> list[Checkpoint]:
         if E.AUDIT_SEALED.name not in line:
             continue
         try:
-            details = json.loads(line).get("details") or {}
-            found.append((int(details["seq"]), str(details["head_hash"])))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            checkpoint = checkpoint_of(json.loads(line))
+        except ValueError:
             continue
+        if checkpoint is not None:
+            found.append(checkpoint)
     return found
 
 

@@ -1,6 +1,6 @@
 """Transactional tests empty every table between tests (Django's flush); the triggers that guard the
 trail refuse that, as they refuse any DELETE or TRUNCATE. Only here, the owner of the test database
-lifts them for the flush and puts them back at once (audit.append_only.guard), as an owner could."""
+lifts them for the flush and puts them back at once (audit.guards.guard), as an owner could."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db.backends.base.operations import BaseDatabaseOperations
 
-from audit.append_only import guard, guarded_triggers
+from audit.guards import guard, guarded_triggers
 
 STORE = {"audit_auditevent", "audit_auditseal"}  # unmanaged: never flushed, keep their triggers
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from audit.append_only import guarded_triggers, history_tables
+from audit.append_only import history_tables
 from audit.chain import ChainWatch, seal_pending
+from audit.guards import guarded_triggers
 from audit.keys import GENESIS
 from audit.models import AuditEvent, AuditSeal, ShipCursor
 from patients.models import Patient

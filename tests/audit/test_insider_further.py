@@ -4,14 +4,15 @@ disabled, an empty witness copy, a checkpoint file that is not where the setting
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.append_only import guard, missing
 from audit.chain import ChainWatch, accept_head, seal_pending
+from audit.guards import guard, missing
 from audit.keys import GENESIS, event_mac
 from audit.models import AuditEvent, AuditSeal
 from tests.audit.test_store import _some_events, verify
@@ -94,7 +95,8 @@ def test_a_disabled_or_missing_trigger_is_named_by_verify_and_health(anon):
         execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_no_update")
     else:
         execute("DROP TRIGGER audit_auditevent_no_update")
-    assert missing(connection) == ["trigger audit_auditevent_no_update is missing or disabled"]
+    (problem,) = missing(connection)
+    assert problem.startswith("trigger audit_auditevent_no_update is ")  # missing (SQLite) or disabled
     code, out = verify()
     assert code == 2 and "the database's guard is down: trigger audit_auditevent_no_update" in out
     body = anon.get(HEALTH).json()
@@ -114,3 +116,92 @@ def test_an_empty_witness_copy_and_a_missing_checkpoint_file_vouch_for_nothing(t
     code, out = verify()
     assert code == 2 and "no checkpoint file at" in out and "AUDIT_CHECKPOINT_FILE" in out
     assert AuditEvent.objects.exists()
+
+
+# --- the second round: an owner who neuters the guards instead of dropping them --------------------
+NEUTERED = """CREATE OR REPLACE FUNCTION public.audit_append_only() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, public, pg_temp AS $$ BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW; END $$"""
+SWALLOW = """CREATE FUNCTION audit_index_hint() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+    CREATE TRIGGER audit_auditevent_hint BEFORE INSERT ON audit_auditevent FOR EACH ROW
+    WHEN (NEW.patient_id = 2) EXECUTE FUNCTION audit_index_hint()"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("attack", "named"),
+    [
+        (NEUTERED, "function audit_append_only is missing, has another body"),
+        (
+            "CREATE OR REPLACE TRIGGER audit_auditseal_no_delete BEFORE DELETE ON audit_auditseal FOR EACH ROW "
+            "WHEN (false) EXECUTE FUNCTION audit_append_only(); "
+            "ALTER TABLE audit_auditseal ENABLE ALWAYS TRIGGER audit_auditseal_no_delete",
+            "trigger audit_auditseal_no_delete on audit_auditseal is not as planned",
+        ),
+        (SWALLOW, "trigger audit_auditevent_hint on audit_auditevent is not one of the trail's"),
+        (
+            "CREATE RULE audit_quiet AS ON INSERT TO audit_auditevent WHERE NEW.patient_id = 2 DO INSTEAD NOTHING",
+            "rule audit_quiet on audit_auditevent",
+        ),
+        (
+            "DROP INDEX audit_event_id_unique; CREATE INDEX audit_event_id_unique ON audit_auditevent (event_id)",
+            "index audit_event_id_unique on audit_auditevent is missing or not unique",
+        ),
+    ],
+)
+def test_a_neutered_guard_is_named_by_verify_and_health(attack, named, anon):
+    _some_events(1)
+    seal_pending()
+    execute(attack)
+    code, out = verify()
+    assert code == 2 and f"the database's guard is down: {named}" in out, out
+    body = anon.get(HEALTH).json()
+    assert body["failing"] == ["audit"] and any(named in p for p in body["checks"]["audit"]["problems"])
+
+
+@pytest.mark.postgres
+def test_the_next_migrate_puts_a_neutered_function_back():
+    _some_events(1)
+    execute(NEUTERED)
+    guard(connection)
+    assert missing(connection) == []
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        execute("UPDATE patients_historicalpatient SET name = 'Forged'")
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["Infinity", "-Infinity", "1e400", "-5", '"7"', "true", "null", "[1]"],
+)
+def test_a_junk_checkpoint_line_is_named_never_a_crash(junk, tmp_path, settings):
+    _some_events(1)
+    seal_pending()
+    head = AuditSeal.objects.order_by("-seq").first()
+    log = tmp_path / "audit.jsonl"
+    good = json.dumps({"event": "audit.sealed", "details": {"seq": head.seq, "head_hash": head.hash}})
+    bad = good.replace(f'"seq": {head.seq}', f'"seq": {junk}')
+    log.write_text(good + "\n" + bad + "\n" + good.replace(head.hash, "x" * 100) + "\n")
+    settings.AUDIT_CHECKPOINT_FILE = str(log)
+    assert ChainWatch.from_file(log).checkpoint == (head.seq, head.hash)  # a server starts on the good line
+    code, out = verify()
+    assert code == 2 and f"{log} line 2: a audit.sealed line whose seq or hash is malformed" in out
+    assert f"{log} line 3: a audit.sealed line whose seq or hash is malformed" in out
+
+
+def test_a_witness_file_moved_away_and_a_key_others_can_read_are_named(tmp_path, settings):
+    from django.core import checks
+    from django.core.management import call_command
+
+    key = tmp_path / "witness" / "key.pem"
+    key.parent.mkdir()
+    call_command("audit_witness_key", "--out", str(key), stdout=io.StringIO())
+    settings.AUDIT_WITNESS_KEY_FILE = str(key)
+    settings.AUDIT_WITNESS_FILE = str(tmp_path / "witness" / "moved-away.jsonl")
+    _some_events(1)
+    seal_pending()
+    Path(settings.AUDIT_WITNESS_FILE).unlink()  # the owner moves the signed checkpoints away
+    code, out = verify()
+    assert code == 2 and "no signed checkpoint at" in out and "yet a witness key signs checkpoints" in out
+    assert [e.id for e in checks.run_checks(tags=["audit"]) if e.id.startswith("audit.E00")] == []
+    key.chmod(0o644)
+    assert "audit.E005" in [e.id for e in checks.run_checks(tags=["audit"])]

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit.append_only import guard
 from audit.chain import chain_key, seal_hash, seal_pending
+from audit.guards import guard
 from audit.keys import event_mac
 from audit.models import AuditEvent, AuditSeal
 from audit.trail_admin import patient_trail

@@ -21,8 +21,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit import witness
-from audit.append_only import guard
 from audit.chain import seal_pending
+from audit.guards import guard
 from audit.keys import chain_key, event_mac, seal_hash
 from audit.models import AuditEvent, AuditSeal
 from core.metrics import SINK_FAILED
@@ -176,7 +176,9 @@ def _rewrite_from(seq: int, data: dict[int, str]) -> dict[int, str]:
     return rewritten
 
 
-def test_an_insider_with_the_chain_key_and_the_local_checkpoints_is_caught_by_the_witness(witness_on, audit, tmp_path):
+def test_an_insider_with_the_chain_key_and_the_local_checkpoints_is_caught_by_the_witness(
+    witness_on, audit, tmp_path, settings
+):
     events = sealed_in_passes(3, 3)
     offsite = tmp_path / "offsite"  # the auditor's copy, pulled off the machine after each pass
     offsite.mkdir()
@@ -202,6 +204,7 @@ def test_an_insider_with_the_chain_key_and_the_local_checkpoints_is_caught_by_th
             line["details"]["head_hash"] = rewritten.get(line["details"]["seq"], line["details"]["head_hash"])
     local.write_text("".join(json.dumps(line) + "\n" for line in lines))
     witness_on["file"].unlink()
+    settings.AUDIT_WITNESS_KEY_FILE = ""  # and turns the witness off in the server's settings (a missing file is named)
     guard(connection)  # and puts the database's triggers back
 
     code, out = verify("--checkpoints", str(local))

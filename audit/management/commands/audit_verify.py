@@ -55,6 +55,12 @@ class Command(BaseCommand):
             report.problems.append(
                 f"no checkpoint file at {configured} (AUDIT_CHECKPOINT_FILE), yet the chain holds {report.sealed} seals"
             )
+        signing = Path(settings.AUDIT_WITNESS_FILE) if settings.AUDIT_WITNESS_KEY_FILE else None
+        signed_here = sum(1 for entry in found.entries if entry.kind == "witnessed")
+        if signing is not None and report.sealed and not signed_here:  # moved away, or emptied
+            report.problems.append(
+                f"no signed checkpoint at {signing} (AUDIT_WITNESS_FILE), yet a witness key signs checkpoints"
+            )
         rolled_back = [restore for restore in found.restores if restore.rolled_back]
         if not report.problems:
             checked = f", {len(checkpoints)} checkpoints agree"
