@@ -113,7 +113,7 @@ def entries_from(
             event = json.loads(text)
         except ValueError:
             continue  # not JSON: a line cut by a crash, never a checkpoint
-        kind = KINDS.get(event.get("event")) if isinstance(event, dict) else None
+        kind = KINDS.get(str(event.get("event"))) if isinstance(event, dict) else None
         if kind is None:
             continue
         checkpoint = checkpoint_of(event)

@@ -65,9 +65,12 @@ class Server:
             self.process.kill()
 
 
-def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *options: str) -> Server:
+def start(
+    env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *options: str, failing: tuple[str, ...] = ()
+) -> Server:
     """A gunicorn on a free port (of loopback, or of every interface with bind="0.0.0.0"); returns once
-    /api/v1/health/ answers on loopback."""
+    /api/v1/health/ answers 200 on loopback, or 503 naming exactly the checks in `failing` (a test
+    that tampered with the trail serves on while the audit check says so)."""
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
@@ -93,7 +96,7 @@ def start(env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *optio
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
             answer = requests.get(server.url + "/api/v1/health/", timeout=2)
-            if answer.status_code == 200:
+            if answer.status_code == 200 or (failing and answer.json().get("failing") == list(failing)):
                 return server
             last = f"{answer.status_code} {answer.text[:2000]}"
         except requests.RequestException as exc:

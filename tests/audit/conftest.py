@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import reconcile as reconciling
 from audit.logbull import LogBullHandler
 from tests.audit.logbull_kit import make_handler
 from tests.fake_logbull import FakeLogBull
@@ -30,3 +31,14 @@ def sink(fake: FakeLogBull, tmp_path: Path) -> Iterator[tuple[logging.Logger, Lo
     yield logger, handler
     logger.removeHandler(handler)
     handler.close()
+
+
+@pytest.fixture
+def reconcile(django_capture_on_commit_callbacks):
+    """A pass whose events reach the sinks, as they do once its transaction commits."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            return reconciling.reconcile()
+
+    return run

@@ -11,24 +11,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from audit import reconcile as reconciling
 from audit.reconcile import compared_columns
 from patients.models import Patient, Visit
 from tests import servers
 from tests.factories import PatientFactory, UserFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reconcile(django_capture_on_commit_callbacks):
-    """A pass whose events reach the sinks, as they do once its transaction commits."""
-
-    def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            return reconciling.reconcile()
-
-    return run
 
 
 def test_nothing_drifted_after_a_camp_day_of_audited_changes(reconcile):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from audit import reconcile as reconciling
 from audit.append_only import append_only_sql
 from audit.chain import seal_pending
 from patients import services as patient_services
@@ -14,15 +13,6 @@ from patients.models import Patient, Vitals
 from tests.factories import PatientFactory, PrescriptionFactory, UserFactory, VisitFactory, VitalsFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reconcile(django_capture_on_commit_callbacks):
-    def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            return reconciling.reconcile()
-
-    return run
 
 
 def execute(sql: str, params: list | None = None) -> None:
