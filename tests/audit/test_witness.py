@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 import stat
 import subprocess
@@ -217,8 +218,11 @@ def test_an_insider_with_the_chain_key_and_the_local_checkpoints_is_caught_by_th
         assert f"seq {seq}: chain hash {rewritten[seq]} disagrees with checkpoint {before[seq]} (rewritten)" in out
 
 
-@pytest.mark.skipif(shutil.which("rsync") is None, reason="the documented off-site pull uses rsync")
 def test_the_documented_rsync_append_pull_keeps_each_line_as_first_copied(witness_on, tmp_path):
+    if shutil.which("rsync") is None:  # .ci/services installs it; elsewhere the reason is printed
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            "the documented off-site pull uses rsync (apt-get install rsync)"
+        )
     sealed_in_passes(2)
     copy = tmp_path / "offsite" / "camp-host.jsonl"
     copy.parent.mkdir()
