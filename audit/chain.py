@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from audit import clock, turns, witness
 from audit import event_types as E
 from audit.checkpoints import trusted
-from audit.events import emit
+from audit.events import alarm, emit
 from audit.keys import GENESIS, chain_key, mac_key, mac_ok, seal_hash
 from audit.models import AuditEvent, AuditSeal
 
@@ -200,16 +200,12 @@ def _alarm_forged(pk: int, event_id: str, why: str = "forgery") -> None:
         reason, what = "event_id_not_issued", "has an id the database never issued"
     else:
         reason, what = "event_mac_mismatch", "has no valid MAC"
-    emit(
+    alarm(
         E.AUDIT_FORGERY_DETECTED,
-        outcome="failure",
-        reason=reason,
-        source="command",
-        actor=None,
-        level=50,
+        reason,
+        f"stored event {pk} ({event_id}) {what}: inserted or edited in the database",
         target={"type": "audit_event", "id": pk},
         details={"event_id": event_id},
-        message=f"ALARM: stored event {pk} ({event_id}) {what}: inserted or edited in the database",
     )
 
 
@@ -225,28 +221,20 @@ def ids_issued() -> int | None:
 
 
 def _alarm_replayed(pk: int, event_id: str, why: str = "replay") -> None:
-    emit(
+    alarm(
         E.AUDIT_REPLAY_DETECTED,
-        outcome="failure",
-        reason="event_id_repeated",
-        source="command",
-        actor=None,
-        level=50,
+        "event_id_repeated",
+        f"stored event {pk} repeats event id {event_id}: a replayed or copied row; not sealed",
         target={"type": "audit_event", "id": pk},
         details={"event_id": event_id},
-        message=f"ALARM: stored event {pk} repeats event id {event_id}: a replayed or copied row; not sealed",
     )
 
 
 def _alarm_rewritten(why: str, checkpoint: tuple[int, str] | None) -> None:
     seq, digest = checkpoint or (0, GENESIS)
-    emit(
+    alarm(
         E.AUDIT_CHAIN_REWRITTEN,
-        outcome="failure",
-        reason="chain_head_moved",
-        source="command",
-        actor=None,
-        level=50,
+        "chain_head_moved",
+        f"the audit chain was rewritten or cut ({why}); sealing stopped",
         details={"checkpoint_seq": seq, "checkpoint_hash": digest, "found": why},
-        message=f"ALARM: the audit chain was rewritten or cut ({why}); sealing stopped",
     )

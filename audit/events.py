@@ -157,6 +157,20 @@ def emit(event: EventType, *, on_commit: bool = False, **kwargs: Any) -> dict[st
     return record
 
 
+def alarm(event: EventType, reason: str, message: str, **kwargs: Any) -> dict[str, Any]:
+    """An alarm of the trail about itself: a failure at CRITICAL, by no one, from a command or pass."""
+    return emit(
+        event,
+        outcome="failure",
+        reason=reason,
+        source="command",
+        actor=None,
+        level=50,
+        message=f"ALARM: {message}",
+        **kwargs,
+    )
+
+
 def scope_of(record: Any) -> dict[str, Any]:
     """patient_id / visit_id / camp_id of an audited record (no queries)."""
     audit_scope = getattr(record, "audit_scope", None)

@@ -22,7 +22,7 @@ import weakref
 from typing import Any
 
 from audit import event_types as E
-from audit.events import emit
+from audit.events import alarm
 
 LIMIT = 10_000  # refused events held in memory; past this, nothing newer is sent until some clear
 
@@ -90,18 +90,12 @@ class Hold:
             self.alarmed.add(cause)
             count = sum(1 for _, why in self.held.values() if why == cause)
             seq, (event_id, _) = min((s, held) for s, held in self.held.items() if held[1] == cause)
-            emit(
+            alarm(
                 E.AUDIT_SHIP_REFUSED,
-                outcome="failure",
-                reason="logbull_refused",
-                source="command",
-                actor=None,
-                level=50,
+                "logbull_refused",
+                f"LogBull refused {count} sealed events ({cause}); the ship cursor holds "
+                f"before seq {seq} and they are sent again until LogBull takes them",
                 details={"seq": seq, "event_id": event_id, "refused": count, "cause": cause},
-                message=(
-                    f"ALARM: LogBull refused {count} sealed events ({cause}); the ship cursor holds "
-                    f"before seq {seq} and they are sent again until LogBull takes them"
-                ),
             )
 
 
