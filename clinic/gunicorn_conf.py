@@ -7,14 +7,17 @@
 - child_exit (the master, per worker that ended, recycled or killed): the worker's live
   gauges are dropped and its counters and histograms folded into one archive file per kind.
 Without PROMETHEUS_MULTIPROC_DIR both do nothing (each process then serves its own metrics).
-- post_fork (each worker, as it starts): OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT
-  is set (core.tracing): its exporting thread must start in the worker, not the master.
+- post_fork (each worker, as it starts): the worker dies with its master (core.lifecycle), so a
+  master killed with -9 leaves no worker holding the port; OpenTelemetry tracing when
+  OTEL_EXPORTER_OTLP_ENDPOINT is set (core.tracing): its exporting thread must start in the
+  worker, not the master.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.lifecycle import die_with_parent
 from core.metrics import multiprocess_dir, prepare_directory, worker_exited
 
 
@@ -25,6 +28,8 @@ def on_starting(server: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
+    if not die_with_parent(worker.ppid):
+        server.log.warning("workers will not die with the master on this platform (no PR_SET_PDEATHSIG)")
     from core import tracing
 
     if tracing.wanted():

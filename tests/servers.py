@@ -48,6 +48,12 @@ def app_env(database: str, work: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def workers_of(master: int) -> set[int]:
+    """The pids of a gunicorn master's workers."""
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -66,12 +72,17 @@ class Server:
 
 
 def start(
-    env: dict[str, str], workers: int = 1, bind: str = "127.0.0.1", *options: str, failing: tuple[str, ...] = ()
+    env: dict[str, str],
+    workers: int = 1,
+    bind: str = "127.0.0.1",
+    *options: str,
+    failing: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Server:
-    """A gunicorn on a free port (of loopback, or of every interface with bind="0.0.0.0"); returns once
-    /api/v1/health/ answers 200 on loopback, or 503 naming exactly the checks in `failing` (a test
-    that tampered with the trail serves on while the audit check says so)."""
-    port = free_port()
+    """A gunicorn on a free port, or `port` (of loopback, or of every interface with bind="0.0.0.0");
+    returns once /api/v1/health/ answers 200 on loopback, or 503 naming exactly the checks in
+    `failing` (a test that tampered with the trail serves on while the audit check says so)."""
+    port = port or free_port()
     command = [
         str(BIN / "gunicorn"),
         "clinic.wsgi",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,11 +13,6 @@ from tests import servers
 from tests.monitoring.scrape import value
 
 HEALTH = "api/v1/health/"
-
-
-def workers_of(master: int) -> set[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
-    return {int(pid) for pid in out.split()}
 
 
 def health_count(url: str) -> float:
@@ -44,13 +38,13 @@ def test_counts_add_up_across_workers_and_survive_a_killed_worker(tmp_path: Path
             assert all(response.status_code == 200 for response in batch)
             sent += len(batch)
         assert health_count(server.url) == before + sent  # every worker's share, in one scrape
-        pids = workers_of(server.process.pid)
+        pids = servers.workers_of(server.process.pid)
         assert len(pids) == 3 and len(list(metrics.glob("histogram_*.db"))) >= 2
         victim = min(pid for pid in pids if (metrics / f"histogram_{pid}.db").exists())  # one that served
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (
-            victim in workers_of(server.process.pid) or len(workers_of(server.process.pid)) < 3
+            victim in servers.workers_of(server.process.pid) or len(servers.workers_of(server.process.pid)) < 3
         ):
             time.sleep(0.2)
         while time.monotonic() < deadline and (metrics / f"histogram_{victim}.db").exists():
