@@ -14,7 +14,6 @@ Every page runs a fixed number of queries whatever the number of rows.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -39,6 +38,7 @@ from audit.admin import AuditedReadsAdmin
 from audit.events import emit
 from audit.models import AuditEvent
 from audit.verdict import verdict
+from core import exports
 from core.params import whole_number
 
 # Apps below audit's users (patients) say how a search term names a patient: term -> Q or None.
@@ -262,11 +262,6 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 # The CSV speaks as the screens do: camp time with its UTC offset, the patient by name and
 # book number, and a refused sign-in's attempted username in its own column.
 CSV_HEADER = (*EXPORT_COLUMNS, "patient", "attempted_username")
@@ -274,8 +269,7 @@ EVENT, OUTCOME = EXPORT_COLUMNS.index("event"), EXPORT_COLUMNS.index("outcome")
 
 
 def _csv_lines(rows: QuerySet[Any]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    yield exports.csv_line(CSV_HEADER)  # core.exports: no cell becomes a formula
     labelled = people.with_patient_labels(rows)
     label = ("patient_label",) if people.PATIENT_LABEL else ()
     at = EXPORT_COLUMNS.index("timestamp")
@@ -283,4 +277,4 @@ def _csv_lines(rows: QuerySet[Any]) -> Iterator[str]:
         values, data = list(row[: len(EXPORT_COLUMNS)]), row[len(EXPORT_COLUMNS)]
         values[at] = people.csv_time(values[at])
         attempted = people.attempted_username(values[EVENT], values[OUTCOME], data)
-        yield writer.writerow([*values, row[-1] if label else "", attempted])
+        yield exports.csv_line([*values, row[-1] if label else "", attempted])
