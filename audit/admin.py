@@ -2,8 +2,9 @@
 
 `AuditedReadsAdmin` logs reads in admin as the API's viewsets do: a record's change
 page is `<type>.viewed` (with `patient_id`/`visit_id`/`camp_id` where it concerns a
-patient), a changelist is `<type>.searched` (the query, masked where it may be a phone
-number, and the count) or `<type>.list_viewed`, a History page `<type>.history_viewed`.
+patient), a changelist is `<type>.searched` (the query and filters, masked as audit.sanitize
+says: a search over a sensitive field whole from five digits, any other where it holds a phone
+number; and the count) or `<type>.list_viewed`, a History page `<type>.history_viewed`.
 
 django-simple-history 3.13's history version page is a form, and a POST to it
 reverts the record for any user who may merely *view* history (the Revert button
@@ -28,7 +29,7 @@ from audit.catalogue import Kind
 from audit.event_types import EVENTS
 from audit.events import emit, scope_of, target_of
 from audit.refusals import log_domain_refusal, log_refusal
-from audit.sanitize import mask, sensitive_fields
+from audit.sanitize import masked_search
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.languages import english
@@ -43,14 +44,6 @@ def _rendered(response: HttpResponse) -> dict[str, Any] | None:
     """The context of a page that was shown (not a redirect, not an error)."""
     context = getattr(response, "context_data", None)
     return context if response.status_code == 200 and isinstance(context, dict) else None
-
-
-def masked_query(query: str, search_fields: Any) -> str:
-    """A search term as logged: masked when it may be a sensitive value (a phone number)."""
-    sensitive = set(sensitive_fields())
-    searches_sensitive = any(set(str(f).lstrip("^=@").split("__")) & sensitive for f in search_fields)
-    digits = sum(ch.isdigit() for ch in query)
-    return str(mask(query)) if searches_sensitive and digits >= 5 else query
 
 
 class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -89,7 +82,7 @@ class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         filters = {k: v for k, v in request.GET.items() if k not in ("q", "p", "o", "_changelist_filters")}
         details: dict[str, Any] = {"filters": filters, "count": changelist.result_count}
         if query:
-            details["query"] = masked_query(query, self.get_search_fields(request))
+            details["query"] = masked_search(query, self.get_search_fields(request))
         event = EVENTS.of(_audit_type(self.model), Kind.SEARCHED if query else Kind.LIST_VIEWED)
         emit(
             event,

@@ -100,7 +100,7 @@ def build_event(
     if corrected is not None:
         record["clock_offset"] = corrected  # stamped with the database's time: this server's clock is off
     if outcome != "success":
-        record["reason"] = reason or "unspecified"
+        record["reason"] = scrub(reason or "unspecified")
     record["actor"] = actor if isinstance(actor, dict) or actor is None else actor_of(actor)
     record["request"] = ctx.as_dict() if ctx is not None else None
     record["source"] = source or default_source()
@@ -110,10 +110,11 @@ def build_event(
         if value is not None:
             record[key] = value
     sensitive = sensitive_fields()
+    # A record's own values are masked by key; what was asked and said also for phone numbers in text.
     if changes is not None:
-        record["changes"] = scrub(dict(changes), sensitive=sensitive)
+        record["changes"] = scrub(dict(changes), sensitive=sensitive, text=False)
     if fields is not None:
-        record["fields"] = scrub(dict(fields), sensitive=sensitive)
+        record["fields"] = scrub(dict(fields), sensitive=sensitive, text=False)
     if details:
         record["details"] = scrub(dict(details), sensitive=sensitive)
     record["message"] = scrub(message or event.name)

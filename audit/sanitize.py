@@ -1,20 +1,42 @@
-"""What never goes in a log, and what is masked.
+"""What never goes in a log, and what is masked: personal data, declared here once.
 
-Secrets (passwords, hashes, tokens, Authorization, API keys) are replaced by a
-marker wherever their key appears; values of sensitive fields (AUDIT_SENSITIVE_FIELDS)
-are masked so a change stays visible without the value; long strings are cut.
-Control characters need no stripping here: every sink writes JSON with
+audit.events.build_event applies this to every event once, before it is stored or sent, so
+the console, the JSONL file, the event store and LogBull all hold the same masked event.
+
+- Secrets (passwords, hashes, tokens, Authorization, API keys) are replaced by a marker
+  wherever their key appears.
+- The fields of AUDIT_SENSITIVE_FIELDS (phone, address) are masked by key, at any depth
+  (a record's change, a list's `filters`), with `mask`: the last two characters and a short
+  keyed hash, so a change stays visible and the value does not.
+- In free text (an event's `details` at any depth, keys and values, its `message` and its
+  `reason`) a phone number is masked where it stands: a run of 7 or more digits that may hold
+  spaces, dots, dashes and bracketed groups and start with +, as numbers are typed in India
+  ("9253705399", "+91 92537 05399", "092537-05399", "(040) 2345 6789"), and that no letter or
+  digit touches. Only the run is masked, as `mask` of its digits, so the rest of a search stays
+  readable and one number typed two ways reads the same. Not phone numbers, and kept: ISO 8601
+  dates and times, dd-mm-yyyy dates, UUIDs, IPv4 addresses, values masked already; numbers
+  (ints) are not text; a hex id or hash is letters and digits, so no run in it stands alone.
+- A search over a sensitive field (admin's search boxes, the desk's box) is masked whole once
+  it holds five digits (`masked_search`): part of a phone number finds a patient there.
+- A record's own values (an event's `changes` and `fields`) are masked by key only: a batch
+  number or a diagnosis reads as it was saved.
+
+Long strings are cut. Control characters need no stripping here: every sink writes JSON with
 ensure_ascii, which escapes them, so no value can break a line or forge an event.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+
+from audit.keys import chain_key
 
 REDACTED = "[redacted]"
 # A key is secret when its last word names a secret: `password`, `new_password1`,
@@ -30,18 +52,66 @@ _SECRET_KEY = re.compile(
 # is only useful if the head hash can be read from it.
 _NOT_SECRET = frozenset({"head_hash", "prev_hash", "chain_hash"})
 
+PHONE_MIN_DIGITS = 7  # in free text: a run this long may be a phone number
+SEARCH_MIN_DIGITS = 5  # in a search over a sensitive field: part of a phone number
+
+_DIGIT = re.compile(r"\d")
+_ALONE = r"(?<![^\W_])", r"(?![^\W_])"  # touched by no letter or digit on either side
+# A number as typed: digits and bracketed groups, each joined by at most one space, dot or dash,
+# after an optional +. Atomic, so a run is judged whole, never by a shorter part of it.
+_PHONE = r"(?>\+?\s?(?:\(\d+\)|\d)(?:[\s.-]?(?:\(\d+\)|\d))*)"
+_KEPT = "|".join(
+    (
+        r"(?:19|20)\d\d-[01]\d-[0-3]\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?",
+        r"[0-3]?\d[-./][01]?\d[-./](?:19|20)\d\d",  # 07-12-2026
+        r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",  # a UUID
+        r"\d{1,3}(?:\.\d{1,3}){3}",  # an IPv4 address
+        r"\*\*\*[^\s#]{0,2}#[0-9a-f]{8}",  # a value `mask` gave
+    )
+)
+# Tried at each place in turn: what is kept wins over a phone number starting at the same place.
+_TEXT = re.compile(rf"{_ALONE[0]}(?:(?P<kept>(?:{_KEPT}){_ALONE[1]})|(?P<phone>{_PHONE}){_ALONE[1]})")
+
 
 def is_secret_key(key: str) -> bool:
     return key not in _NOT_SECRET and bool(_SECRET_KEY.match(key))
 
 
+@functools.lru_cache(maxsize=4)
+def _mask_key(chain: bytes) -> bytes:
+    # Keyed: a phone number has only 10^10 values, and a plain hash of one is found by trying them all.
+    return hmac.new(chain, b"medcamp masked value", hashlib.sha256).digest()
+
+
 def mask(value: Any) -> Any:
-    """Keep the last two characters and a short hash: a change is visible, the value is not."""
+    """Keep the last two characters and a short keyed hash: a change is visible, the value is not."""
     if value is None or value == "":
         return value
     text = str(value)
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    digest = hmac.new(_mask_key(chain_key()), text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:8]
     return f"***{text[-2:]}#{digest}" if len(text) > 4 else f"***#{digest}"
+
+
+def _masked_run(match: re.Match[str]) -> str:
+    run = match.group("phone")
+    if run is None:
+        return match.group(0)
+    digits = "".join(_DIGIT.findall(run))
+    return str(mask(digits)) if len(digits) >= PHONE_MIN_DIGITS else run
+
+
+def masked_text(text: str) -> str:
+    """Free text with each phone number in it masked where it stands."""
+    return _TEXT.sub(_masked_run, text)
+
+
+def masked_search(term: str, search_fields: Iterable[str]) -> str:
+    """A search term as logged: over a sensitive field, masked whole from five digits; else free text."""
+    looked_in = {part for field in search_fields for part in str(field).lstrip("^=@").split("__")}
+    digits = "".join(_DIGIT.findall(term))
+    if looked_in & set(sensitive_fields()) and len(digits) >= SEARCH_MIN_DIGITS:
+        return str(mask(digits))
+    return masked_text(term)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -50,25 +120,27 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:limit]}…[{len(text) - limit} more chars]"
 
 
-def scrub(value: Any, *, sensitive: Iterable[str] = (), limit: int | None = None) -> Any:
-    """A copy of `value` with secrets redacted, sensitive keys masked and strings cut."""
+def scrub(value: Any, *, sensitive: Iterable[str] = (), limit: int | None = None, text: bool = True) -> Any:
+    """A copy of `value`: secrets redacted, sensitive keys masked, phone numbers in text masked
+    (unless `text` is false: a record's own values), strings cut."""
     limit = limit or settings.AUDIT_MAX_VALUE_CHARS
     sensitive = set(sensitive)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             skey = str(key)
+            named = masked_text(skey) if text else skey
             if is_secret_key(skey):
-                out[skey] = REDACTED
+                out[named] = REDACTED
             elif skey in sensitive:
-                out[skey] = _mask_deep(item)
+                out[named] = _mask_deep(item)
             else:
-                out[skey] = scrub(item, sensitive=sensitive, limit=limit)
+                out[named] = scrub(item, sensitive=sensitive, limit=limit, text=text)
         return out
     if isinstance(value, list | tuple):
-        return [scrub(item, sensitive=sensitive, limit=limit) for item in value]
+        return [scrub(item, sensitive=sensitive, limit=limit, text=text) for item in value]
     if isinstance(value, str):
-        return truncate(value, limit)
+        return truncate(masked_text(value) if text else value, limit)
     return value
 
 

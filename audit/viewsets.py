@@ -4,7 +4,9 @@ A viewset names its `audit_type` and mixes in what it serves: `AuditedRetrieve` 
 `retrieve` as `<type>.viewed` (target, and `patient_id`/`visit_id`/`camp_id` when the
 record concerns a patient), `AuditedList` logs `list` as `<type>.<audit_list_kind>` with
 the filters used and the count. Domain reads (`@action`s such as a patient's status)
-call `audit_read` or `audit_list` of `AuditedReads`.
+call `audit_read` or `audit_list` of `AuditedReads`. Filters are handed over as given:
+building the event masks them (audit.sanitize: `?phone=` by its key, a phone number typed
+into any other filter where it stands).
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from django.utils.translation import gettext
 from accounts.permissions import user_of
 from accounts.selectors import doctors
 from audit import event_types as E
-from audit.admin import masked_query
 from audit.catalogue import Kind
 from audit.events import emit
 from audit.refusals import log_domain_refusal
+from audit.sanitize import masked_search
 from camps.services import camp_next_book_no
 from consultations import camp_day
 from consultations.models import QueueEntry
@@ -81,7 +81,7 @@ def _find(request: HttpRequest, term: str) -> list[Patient]:
     emit(
         E.EVENTS.of("patient", Kind.SEARCHED),
         source="admin",
-        details={"query": masked_query(term, ("phone",)), "count": len(found), "door": "desk"},
+        details={"query": masked_search(term, ("phone",)), "count": len(found), "door": "desk"},
         message=f"searched patients at the desk: {len(found)} found",
     )
     return found
