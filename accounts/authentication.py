@@ -79,7 +79,7 @@ class AuditedJWTAuthentication(JWTAuthentication):
         simplejwt's own parsing lets another scheme pass as anonymous and answers extra
         words with a nested error, so the header is read here.
         """
-        if not header.isascii():
+        if not (header.isascii() and header.isprintable()):  # raw bytes, NUL and other control characters
             raise bad_header(NOT_ASCII)
         parts = header.split()
         if not parts or (len(parts) == 1 and parts[0] in api_settings.AUTH_HEADER_TYPES):

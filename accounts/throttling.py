@@ -4,6 +4,13 @@ One counter serves both doors (`POST auth/login/` and `/admin/login/`). It is a
 cache.add + cache.incr pair, atomic in Redis, so app processes sharing REDIS_URL count
 the same attempts. The attempt that reaches the limit also stores when the lock ends,
 so both doors can say when to try again.
+
+While Redis is down (core/cache.py) each process counts in its own memory: a pair is locked
+after LOGIN_THROTTLE_ATTEMPTS failures reaching one process, so an attacker gets at most
+(app processes) x LOGIN_THROTTLE_ATTEMPTS tries per window (two servers of `-w 2`: 4 x 5), and a
+pair Redis had counted or locked before it failed starts again from nothing. Sign-in never fails
+for Redis's sake, and health names `redis` meanwhile, so the weaker bound is seen; when Redis
+answers again it counts for every process (tests/ops/test_redis_down.py).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def unbind(token: Token[RequestContext | None]) -> None:
 
 def request_id_from(header: str | None) -> str:
     """A well-formed client X-Request-ID is kept; anything else is replaced by a fresh id."""
-    if header and _REQUEST_ID.match(header):
+    if header and _REQUEST_ID.fullmatch(header):  # `$` alone also matched before a final "\n"
         return header
     return uuid.uuid4().hex
 

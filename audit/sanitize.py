@@ -100,9 +100,13 @@ def _masked_run(match: re.Match[str]) -> str:
     return str(mask(digits)) if len(digits) >= PHONE_MIN_DIGITS else run
 
 
+# Fewer than 7 digits in all: no phone number, and no need to scan (linear: \D and \d never overlap).
+_SEVEN_DIGITS = re.compile(rf"(?:\D*\d){{{PHONE_MIN_DIGITS}}}")
+
+
 def masked_text(text: str) -> str:
     """Free text with each phone number in it masked where it stands."""
-    return _TEXT.sub(_masked_run, text)
+    return _TEXT.sub(_masked_run, text) if _SEVEN_DIGITS.match(text) else text
 
 
 def masked_search(term: str, search_fields: Iterable[str]) -> str:

@@ -3,14 +3,13 @@ and whether the trail is being sealed and shipped (the `audit` check: audit.heal
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as s
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from audit.health import audit as audit_check
 from audit.logbull import all_stats
+from core import cache as shared_cache
 
 Check = dict[str, Any]
 
@@ -34,16 +34,11 @@ def database() -> Check:
 
 
 def redis() -> Check | None:
-    """The shared cache (sign-in throttling across processes), when REDIS_URL configures one."""
+    """The shared cache (sign-in throttling across processes), when REDIS_URL configures one: Redis
+    itself, never the memory a process falls back to while Redis is down (core/cache.py)."""
     if not settings.REDIS_URL:
         return None
-    token = secrets.token_hex(8)
-    try:
-        cache.set("health-check", token, timeout=10)
-        ok = cache.get("health-check") == token
-    except Exception as exc:
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": ok}
+    return shared_cache.probe(caches["default"])
 
 
 def spool() -> Check | None:

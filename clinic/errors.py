@@ -10,17 +10,21 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
-from django.utils.translation import gettext
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit import event_types as E
 from audit.events import build_event, record_event, write
 from audit.refusals import log_refusal
+from core import db_limits
 from core.error_codes import ErrorCode
 from core.errors import DomainError, NotFound, error_body
 from core.params import whole_number
@@ -37,13 +41,16 @@ _VERBS: dict[str, str] = {
 
 
 # An unreachable database (refused, dropped, timed out) raises these; a bad query raises others.
+# So does a wait that ran out (a lock, a statement, the request's budget): core.db_limits.busy().
 DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
+JSON = JSONRenderer()
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DATABASE_DOWN):
-        return _unavailable(context["request"], Response)
+        return _unavailable(context["request"], Response, exc)
     if isinstance(exc, Http404):
         exc = NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -53,6 +60,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     body = error_body(exc)
     response.data = body
+    # As JSON whatever the view renders otherwise (the schema's YAML, the docs' HTML) or the
+    # client asked for (a 406 is answered in the error shape too).
+    context["request"].accepted_renderer, context["request"].accepted_media_type = JSON, "application/json"
     if not getattr(exc, "audited", False):
         _audit_refusal(context, exc, response.status_code, body)
     return response
@@ -132,13 +142,43 @@ def _named_record(view: Any, pk: int) -> Any:
     return record
 
 
-def _json_error(code: ErrorCode, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code.value}, status=code.status)
+def speaks_json(request: HttpRequest) -> bool:
+    """The API and /metrics answer every error in the error shape; admin's pages answer pages."""
+    return request.path.startswith(("/api/", "/metrics"))
+
+
+def json_error(code: ErrorCode, detail: str, fields: Mapping[str, Any] | None = None) -> JsonResponse:
+    body = {"detail": detail, "code": code.value, **({"fields": dict(fields)} if fields else {})}
+    return JsonResponse(body, status=code.status)
+
+
+def refuse(request: HttpRequest, code: ErrorCode, detail: str, fields: Mapping[str, Any] | None) -> HttpResponse:
+    """A refusal outside DRF's views (middleware, Django's own 400), logged as the API's are and
+    answered in the error shape on the API and /metrics, in plain text on pages. In English:
+    these refusals come before the request's language is known."""
+    log_refusal(
+        E.EVENTS.attempt("request", verb_of(request.method)),
+        code=code,
+        detail=detail,
+        source="route" if speaks_json(request) else "admin",
+        fields=fields,
+        status=code.status,
+    )
+    if speaks_json(request):
+        return json_error(code, detail, fields)
+    return HttpResponse(detail, status=code.status, content_type="text/plain; charset=utf-8")
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
+    """Django's own 400s (a Host not allowed, a form of too many fields), refused as above."""
+    if isinstance(exception, DisallowedHost):
+        return refuse(request, ErrorCode.INVALID, "The Host header names no host this server answers.", None)
+    return refuse(request, ErrorCode.INVALID, "The request is malformed.", None)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
-        return _json_error(ErrorCode.NOT_FOUND, gettext("No such endpoint."))
+        return json_error(ErrorCode.NOT_FOUND, gettext("No such endpoint."))
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception or Http404())
@@ -146,9 +186,8 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
 
 def handler500(request: HttpRequest) -> Any:
     failed = sys.exc_info()[1]  # Django calls this handler while it handles the exception
-    down = isinstance(failed, DATABASE_DOWN)
-    if down and request.path.startswith("/api/"):
-        return _unavailable(request, JsonResponse)
+    if isinstance(failed, DATABASE_DOWN):  # an admin page too: a 503 that says so, not a 500
+        return _unavailable(request, JsonResponse if request.path.startswith("/api/") else _page, failed)
     record = build_event(
         E.REQUEST_FAILED,
         outcome="failure",
@@ -156,37 +195,56 @@ def handler500(request: HttpRequest) -> Any:
         source="route",
         level=40,
         message=f"{request.method} {request.path} failed with an internal error",
-        **({"actor": None} if down else {}),  # finding the user would ask the database again
     )
     try:
         record_event(record)
     except DatabaseError:
         write(record)  # the store is in the database that failed: the file and LogBull still hear of it
     if request.path.startswith("/api/"):
-        return _json_error(ErrorCode.SERVER_ERROR, gettext("Internal server error; the event was logged."))
+        return json_error(ErrorCode.SERVER_ERROR, gettext("Internal server error; the event was logged."))
     from django.views.defaults import server_error
 
     return server_error(request)
 
 
-def _unavailable(request: Any, answer: Any) -> Any:
-    """503 `database_unavailable` in the error shape, logged to the sinks that need no database."""
+def _unavailable(request: Any, answer: Any, exc: Exception) -> Any:
+    """503 in the error shape, `database_busy` for a wait that ran out (core.db_limits) and else
+    `database_unavailable`, logged to the sinks that need no database. The failed statement's
+    transaction has rolled back (each write service is one `atomic`; a keyed write's outer
+    transaction stores no answer of 5xx, and PostgreSQL ends a failed transaction's COMMIT in a
+    rollback): the write and its own audit events never commit."""
+    busy = db_limits.busy(exc)
+    code = ErrorCode.DATABASE_BUSY if busy else ErrorCode.DATABASE_UNAVAILABLE
+    why = "the database was busy (a lock or statement timeout)" if busy else "the database cannot be reached"
     write(
         build_event(
             E.REQUEST_FAILED,
             outcome="failure",
-            reason=ErrorCode.DATABASE_UNAVAILABLE,
+            reason=code,
             source="route",
             level=40,
-            actor=None,
-            message=f"{request.method} {request.path} failed: the database cannot be reached",
+            actor=None,  # finding the user would ask the database again
+            message=f"{request.method} {request.path} failed: {why}",
         )
     )
-    code = ErrorCode.DATABASE_UNAVAILABLE
-    body = {"detail": gettext("The database cannot be reached; try again shortly."), "code": code.value}
-    response = answer(body, status=code.status)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if busy:
+        detail = gettext("The database is busy; try again shortly.")
+    else:
+        detail = gettext("The database cannot be reached; try again shortly.")
+    response = answer({"detail": detail, "code": code.value}, status=code.status)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS if busy else RETRY_AFTER_SECONDS)
     return response
+
+
+def _page(body: dict[str, Any], status: int) -> HttpResponse:
+    """The 503 of a page (admin): the sentence, in the request's language."""
+    page = format_html(
+        '<!doctype html><html lang="{}"><meta charset="utf-8"><title>{}</title><h1>{}</h1></html>',
+        get_language() or "en",
+        body["detail"],
+        body["detail"],
+    )
+    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
 
 
 def verb_of(method: str | None) -> str:

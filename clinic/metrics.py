@@ -2,10 +2,10 @@
 
 Who may scrape: a request from the loopback interface that no proxy forwarded, or one bearing
 `Authorization: Bearer <METRICS_TOKEN>`. Anything else gets 401 (no credentials, when a token
-is configured) or 403, and no metrics. The figures that need the database (the chain's backlog,
-LogBull's spool, the active camp) are computed at scrape time, cached for METRICS_DB_SECONDS
-(15) in the shared cache, each query reading an index, never a whole table
-(tests/monitoring/test_query_plans.py).
+is configured) or 403, and no metrics, in the API's error shape. The figures that need the
+database (the chain's backlog, LogBull's spool, the active camp) are computed at scrape time,
+cached for METRICS_DB_SECONDS (15) in the shared cache, each query reading an index, never a
+whole table (tests/monitoring/test_query_plans.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -29,7 +29,9 @@ from prometheus_client.registry import Collector
 from audit import clock
 from audit import views as health
 from audit.models import AuditEvent, AuditSeal
+from clinic.errors import json_error
 from consultations import camp_day
+from core.error_codes import ErrorCode
 from core.metrics import exposition
 from patients.models import Visit
 from pharmacy.selectors import expiring_batches, low_stock
@@ -44,7 +46,10 @@ def may_scrape(request: HttpRequest) -> int:
     given = request.headers.get("Authorization", "")
     if given:
         scheme, _, value = given.partition(" ")
-        good = bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
+        # As bytes: compare_digest refuses a str holding non-ASCII characters (a TypeError). A WSGI
+        # header is its bytes read as latin-1 (PEP 3333), so encoding it back gives them again.
+        sent = value.strip().encode("latin-1", "replace")
+        good = bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(sent, token.encode())
         return 200 if good else 403
     if _loopback(request.META.get("REMOTE_ADDR", "")) and not any(h in request.META for h in FORWARDING_HEADERS):
         return 200
@@ -58,13 +63,16 @@ def _loopback(address: str) -> bool:
         return False
 
 
-@require_GET
+@csrf_exempt  # it only reads; a POST is the 405 below in the error shape, not CSRF's HTML page
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    if request.method != "GET":
+        response = json_error(ErrorCode.METHOD_NOT_ALLOWED, "Metrics are read with GET.")
+        response["Allow"] = "GET"
+        return response
     refused = may_scrape(request)
     if refused != 200:
-        response = HttpResponse(
-            "Metrics are read from this host or with the metrics token.\n", status=refused, content_type="text/plain"
-        )
+        code = ErrorCode.NOT_AUTHENTICATED if refused == 401 else ErrorCode.PERMISSION_DENIED
+        response = json_error(code, "Metrics are read from this host or with the metrics token.")
         if refused == 401:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response

@@ -1,4 +1,5 @@
-"""The project's own middleware: NUL refused in paths and query strings; X-Query-Count for benchmarks."""
+"""The project's own middleware: NUL and far years refused in query strings, bodies checked before
+they are read; X-Query-Count for benchmarks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 
 class QueryCountMiddleware:
@@ -30,10 +31,12 @@ class QueryCountMiddleware:
 
 
 class RefuseNulMiddleware:
-    """A NUL character in the path or the query string is refused with 400 before any view reads it.
+    """A NUL character in the path, the query string or a cookie is refused with 400 before any
+    view reads it.
 
-    No text column holds one (PostgreSQL refuses it in any string), so a filter or a message
-    that carried it to the database would fail as a 500; no client has a reason to send it.
+    No text column holds one (PostgreSQL refuses it in any string), so a filter, a message or a
+    session key (the `sessionid` cookie) that carried it to the database would fail as a 500; no
+    client has a reason to send it.
     The refusal is audited like any other: `request.<verb>`, reason `invalid`.
     """
 
@@ -44,6 +47,8 @@ class RefuseNulMiddleware:
         bad = [_shown(key) for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)]
         if NUL in request.path:
             bad.insert(0, "path")
+        if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
+            bad.append("Cookie")
         if not bad:
             return self.get_response(request)
         return refuse_nul(request, bad)
@@ -57,22 +62,48 @@ def _shown(name: str) -> str:
 
 
 def refuse_nul(request: HttpRequest, names: list[str]) -> HttpResponse:
-    from audit.event_types import EVENTS
-    from audit.refusals import log_refusal
-    from clinic.errors import verb_of
+    from clinic.errors import refuse
     from core.error_codes import ErrorCode
 
-    api = request.path.startswith("/api/")
-    detail = f"{', '.join(names)} must not contain a NUL character."
     fields = {name: ["Must not contain a NUL character."] for name in names}
-    log_refusal(
-        EVENTS.attempt("request", verb_of(request.method)),
-        code=ErrorCode.INVALID,
-        detail=detail,
-        source="route" if api else "admin",
-        fields=fields,
-        status=400,
-    )
-    if api:
-        return JsonResponse({"detail": detail, "code": ErrorCode.INVALID.value, "fields": fields}, status=400)
-    return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
+    return refuse(request, ErrorCode.INVALID, f"{', '.join(names)} must not contain a NUL character.", fields)
+
+
+class RefuseFarDatesMiddleware:
+    """A lookup in the query string (admin's list filters and date hierarchy: `date__year`,
+    `timestamp__gte`) naming a year outside 1900 to 2999 is refused with 400, naming it
+    (core.params.far_lookups): Django's date arithmetic on it was a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from clinic.errors import refuse
+        from core.error_codes import ErrorCode
+        from core.params import EARLIEST, LATEST, far_lookups
+
+        far = far_lookups(request.GET)
+        if not far:
+            return self.get_response(request)
+        words = f"A year from {EARLIEST.year} to {LATEST.year}."
+        detail = f"{', '.join(far)} must name a year from {EARLIEST.year} to {LATEST.year}."
+        return refuse(request, ErrorCode.INVALID, detail, {name: [words] for name in far})
+
+
+class BodyCheckMiddleware:
+    """The body a request declares, checked before anything reads it or the query string
+    (core.parsers.body_refusal): past DATA_UPLOAD_MAX_MEMORY_SIZE it is a 413 `body_too_large`,
+    a junk Content-Length or a charset that is no text encoding a 400, on every route."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from clinic.errors import refuse
+        from core.parsers import body_refusal
+
+        refused = body_refusal(request)
+        if refused is None:
+            return self.get_response(request)
+        detail, fields = refused.english()
+        return refuse(request, refused.code, detail, fields)

@@ -8,11 +8,12 @@ can give, derived from what it takes (docs/api.md, "Errors, per operation"):
 - 404: its path names a record, or it is a list (a page past the last);
 - 409 and 422: it is a write taking `Idempotency-Key` (a first request still running, a key
   reused for another request); domain conflicts (duplicates, transitions, stock) are 409 too;
-- 415: it reads a body (anything but JSON is refused);
+- 413 and 415: it reads a body (one past 1 MiB is refused, and anything but JSON);
 - what a view declares besides in `more_errors`, keyed like `allowed_roles` (login's 429);
 - 500 on every operation: a bug can fail any of them (the tests and the fuzzer still treat
   each 500 as a failure);
-- 503 on every operation: the database unreachable (`database_unavailable`, with `Retry-After`).
+- 503 on every operation: the database unreachable (`database_unavailable`) or busy past its timeouts
+  (`database_busy`), with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ DESCRIPTIONS = {
     404: "No such record, or no such page",
     409: "Refused by a domain rule (duplicate, illegal transition, insufficient stock...), "
     "or `idempotency_key_in_progress`",
+    413: "`body_too_large`: the body is larger than 1 MiB",
     415: "The body is not JSON",
     422: "`idempotency_key_reused`: this Idempotency-Key came with another request",
     429: "Too many attempts; `Retry-After` says when to try again",
     500: "Internal error; the event was logged",
-    503: "`database_unavailable`: the database cannot be reached; `Retry-After` says when to try again",
+    503: "`database_unavailable`: the database cannot be reached, or `database_busy`: a lock or statement waited "
+    "too long and nothing was written; `Retry-After` says when to try again",
 }
 KEY_PARAMETER = {
     "name": HEADER,
@@ -122,7 +125,7 @@ class AutoSchema(SpectacularAutoSchema):
         if keyed:
             codes |= {409, 422}
         if body:
-            codes.add(415)
+            codes |= {413, 415}
         more = getattr(self.view, "more_errors", {})
         return codes | set(more.get(getattr(self.view, "action", None) or self.method, ()))
 

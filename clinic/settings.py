@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from clinic import audit_settings
@@ -75,7 +74,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "clinic.middleware.BodyCheckMiddleware",  # a body's length and charset, before anything reads them
     "clinic.middleware.RefuseNulMiddleware",  # before anything reads the query string
+    "clinic.middleware.RefuseFarDatesMiddleware",  # admin's date lookups within 1900 to 2999
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +89,10 @@ MIDDLEWARE = [
 
 if env_bool("MEDCAMP_QUERY_COUNT", False):
     MIDDLEWARE.insert(0, "clinic.middleware.QueryCountMiddleware")
+
+# The largest body any request may carry (Django's default is 2.5 MiB): the API's bodies and
+# admin's forms are a few kB and nothing uploads files. Larger is a 413 (core/parsers.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
@@ -107,23 +112,8 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is the embedded default; DATABASE_URL (postgres://...) switches to PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers take the lock when their transaction begins (IMMEDIATE) and wait up to 20 s for
-    # it, so concurrent requests queue instead of failing on a read-to-write lock upgrade.
-    # WAL lets readers go on while one writer commits (synchronous stays FULL: a commit survives
-    # a power cut, which camp laptops do meet).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
-    )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The database and the shared cache (Redis), with their timeouts: clinic/database_settings.py.
+from clinic.database_settings import *  # noqa: E402,F403
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -134,19 +124,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-
-# A shared cache (Redis) makes login throttling hold across app processes.
-REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "medcamp"),
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en"
 # Screens, API messages and the slip speak these; a language is its catalogues and one line here
@@ -200,7 +177,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AuditedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RoleMatrixPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # DRF's, with a bound on nesting
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "core.ordering.Ordering"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,

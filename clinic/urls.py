@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include(api)),
 ]
 
+handler400 = "clinic.errors.handler400"
 handler404 = "clinic.errors.handler404"
 handler500 = "clinic.errors.handler500"
 

@@ -71,7 +71,9 @@ class RangeReportView(APIView):
         operation_id="reports_range",
         responses=ReportSerializer,
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day, YYYY-MM-DD"),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, required=True, description="first day, YYYY-MM-DD, 1900-01-01 to 2999-12-31"
+            ),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="last day; at most 5 years on"),
             OpenApiParameter("location", OpenApiTypes.STR, description="part of the camps' location, any case"),
         ],

@@ -14,7 +14,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import stats, text
+        from core import db_limits, stats, text
 
         text.install()
         stats.install()
+        db_limits.install()  # the per-request budget for the database

@@ -28,6 +28,8 @@ class ErrorCode(StrEnum):
     # Input
     INVALID = "invalid", 400, "a field, parameter or header is invalid; `fields` names each one"
     PARSE_ERROR = "parse_error", 400, "the body is not well-formed JSON"
+    BODY_TOO_DEEP = "body_too_deep", 400, "the JSON body nests arrays and objects more than 32 deep"
+    BODY_TOO_LARGE = "body_too_large", 413, "the body is larger than 1 MiB (any route, admin forms too)"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "the body is not JSON"
     NOT_ACCEPTABLE = "not_acceptable", 406, "the client accepts no format the API answers in"
     METHOD_NOT_ALLOWED = "method_not_allowed", 405, "the path does not take this HTTP method"
@@ -84,6 +86,12 @@ class ErrorCode(StrEnum):
     # Not the caller's doing
     SERVER_ERROR = "server_error", 500, "an internal error; the event was logged"
     DATABASE_UNAVAILABLE = "database_unavailable", 503, "the database cannot be reached; `Retry-After` says when to try"
+    DATABASE_BUSY = (
+        "database_busy",
+        503,
+        "a lock or statement waited too long, or the request ran out of time: nothing was written; "
+        "`Retry-After` says when to try",
+    )
     # Refusals only Django admin gives (never an API answer)
     HISTORY_IS_READ_ONLY = "history_is_read_only", 403, "a revert through a History page (admin)"
 

@@ -1,11 +1,16 @@
-"""Whole numbers from the query string: ASCII digits within bounds, or a 400 in the error shape.
+"""Numbers and dates from the query string, within bounds, or a 400 in the error shape naming it.
 
 `str.isdigit()` accepts "²" and "٣", which `int()` then refuses or reads as another number;
-a number past what the database stores would reach it as an overflow. Both stop here.
+a number past what the database stores would reach it as an overflow, and one of more than
+4,300 digits makes `int()` itself raise (Python's limit on converting long strings). A date
+near year 9999 overflows the arithmetic done with it (a range's five years, its day after).
+All stop here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +21,9 @@ from core.serializers import MAX_ID
 
 def whole_number(raw: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
     """`raw` as a whole number when it is ASCII digits from low to high; else None."""
-    if raw is None or not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(high)):
         return None
-    return int(raw)
+    return int(raw) if low <= int(raw) <= high else None
 
 
 def whole_param(request: Any, name: str, low: int, high: int, *, an_id: bool = False) -> int | None:
@@ -26,7 +31,8 @@ def whole_param(request: Any, name: str, low: int, high: int, *, an_id: bool = F
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if whole_number(raw, low, high) is None:
+    number = whole_number(raw, low, high)
+    if number is None:
         if an_id:
             raise DomainError(
                 _("%(name)s must be an id."), params={"name": name}, fields={name: [_("An id is required.")]}
@@ -36,9 +42,54 @@ def whole_param(request: Any, name: str, low: int, high: int, *, an_id: bool = F
             params={"name": name, "low": low, "high": high},
             fields={name: [_("A whole number from %(low)s to %(high)s is required.")]},
         )
-    return int(raw)
+    return number
 
 
 def int_param(request: Any, name: str) -> int | None:
     """An optional id in the query string, or a 400 in the error shape."""
     return whole_param(request, name, 0, MAX_ID, an_id=True)
+
+
+# The dates any parameter may name: far enough apart for any camp, near enough that adding a
+# range's years or a day to them stays within what `datetime.date` holds.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+
+
+def date_value(raw: str | None, name: str) -> dt.date:
+    """`raw`, a date written YYYY-MM-DD from EARLIEST to LATEST, or a 400 naming the parameter `name`."""
+    if not raw:
+        raise _refused(name, _("Give the %(name)s date as YYYY-MM-DD."))
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        found = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _refused(name, _("%(name)s must be a date written YYYY-MM-DD, like 2026-12-02.")) from None
+    if not EARLIEST <= found <= LATEST:
+        raise _refused(name, _("%(name)s must be a date from %(first)s to %(last)s."))
+    return found
+
+
+def _refused(name: str, sentence: Any) -> DomainError:
+    params = {"name": name, "first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+    return DomainError(sentence, params=params, fields={name: [sentence]})
+
+
+# Django admin hands `<field>__<lookup>=<value>` from the query string (its list filters, its date
+# hierarchy) to Django, which fails on a year it cannot hold: 9999 plus a year, year 1 moved to UTC.
+YEAR_LOOKUPS = ("year", "iso_year")
+_LEADING_YEAR = re.compile(r"\s*(-?\d+)-")
+
+
+def far_lookups(query: Any) -> list[str]:
+    """The lookup parameters of a query (`date__year`, `timestamp__gte`) naming a year outside
+    EARLIEST..LATEST: a year lookup's value, or the year a date or a datetime begins with."""
+    return [name for name, values in query.lists() if "__" in name and any(_far(name, v) for v in values)]
+
+
+def _far(name: str, value: str) -> bool:
+    if name.rsplit("__", 1)[1] in YEAR_LOOKUPS:
+        return whole_number(value, EARLIEST.year, LATEST.year) is None
+    years = [found[1] for item in value.split(",") if (found := _LEADING_YEAR.match(item))]
+    return any(whole_number(year, EARLIEST.year, LATEST.year) is None for year in years)

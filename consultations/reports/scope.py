@@ -1,8 +1,9 @@
 """What a report covers: one camp, or the camps of a date range (optionally at a location).
 
 Every input is checked here, once, for the API and the admin page alike: an unknown camp is
-404, a junk date, a range ending before it starts, a range of more than five years or a junk
-location is 400, each in the error shape with the field named.
+404, a junk date or one outside 1900 to 2999 (core.params.date_value), a range ending before
+it starts, a range of more than five years or a junk location is 400, each in the error shape
+with the field named.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from camps.models import MedicalCamp
 from core.error_codes import ErrorCode
 from core.errors import DomainError
-from core.params import whole_number
+from core.params import EARLIEST, LATEST, date_value, whole_number
 
 MAX_YEARS = 5
 MAX_LOCATION = 200
@@ -35,13 +36,17 @@ class Scope:
     last: dt.date
     location: str = ""
 
+    # A range's days are bounded (core.params.date_value), a camp's own date is not: a camp dated
+    # 9999-12-31 or 0001-01-01 has its stock period cut to EARLIEST..LATEST, whose day after and
+    # whose midnight in UTC a datetime holds (it reports no stock; it was a 500).
     @property
     def start(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.first, dt.time.min))
+        return timezone.make_aware(dt.datetime.combine(max(self.first, EARLIEST), dt.time.min))
 
     @property
     def end(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time.min))
+        last = min(self.last, LATEST) + dt.timedelta(days=1)
+        return timezone.make_aware(dt.datetime.combine(last, dt.time.min))
 
     def camps(self) -> QuerySet[MedicalCamp]:
         if self.camp is not None:
@@ -82,21 +87,9 @@ def of_camp(camp_id: Any) -> Scope:
     return Scope(camp=camp, first=camp.date, last=camp.date)
 
 
-def _date(params: Any, name: str) -> dt.date:
-    raw = params.get(name)
-    if not raw:
-        raise _refused(name, _("Give the %(name)s date as YYYY-MM-DD."), name=name)
-    try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise _refused(name, _("%(name)s must be a date written YYYY-MM-DD, like 2026-12-02."), name=name) from None
-
-
 def of_range(params: Any) -> Scope:
     """The report of a range `from`..`to` (both days included), at most five years, and a location."""
-    first, last = _date(params, "from"), _date(params, "to")
+    first, last = date_value(params.get("from"), "from"), date_value(params.get("to"), "to")
     if last < first:
         raise _refused("to", _("The range ends before it starts: 'to' must be on or after 'from'."))
     try:
