@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.history import AuditedHistory, AuditedModel
 from core.languages import LanguageField
+from core.params import within_dates
 
 
 class MedicalCamp(AuditedModel):
@@ -24,7 +25,7 @@ class MedicalCamp(AuditedModel):
     }
 
     name = models.CharField(_("name"), max_length=200)
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[within_dates])
     location = models.CharField(_("location"), max_length=200)
     expected_patients = models.PositiveIntegerField(_("expected patients"), default=0)
     attended_patients = models.PositiveIntegerField(_("attended patients"), default=0)

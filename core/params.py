@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
@@ -54,6 +55,17 @@ def int_param(request: Any, name: str) -> int | None:
 # range's years or a day to them stays within what `datetime.date` holds.
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2999, 12, 31)
+
+
+def within_dates(value: dt.date) -> None:
+    """A model field's validator: every date a person enters (a camp's day, a batch's expiry) lies
+    from EARLIEST to LATEST, as every date parameter does, so no stored date overflows later."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(
+            _("Enter a date from %(first)s to %(last)s."),
+            code="date_out_of_range",
+            params={"first": EARLIEST.isoformat(), "last": LATEST.isoformat()},
+        )
 
 
 def date_value(raw: str | None, name: str) -> dt.date:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.history import AuditedHistory, AuditedModel
 from core.labels import loaded
+from core.params import within_dates
 
 
 def form_label(kind: str) -> Any:
@@ -70,7 +71,7 @@ class Medicine(AuditedModel):
 class StockBatch(AuditedModel):
     medicine = models.ForeignKey(Medicine, verbose_name=_("medicine"), on_delete=models.PROTECT, related_name="batches")
     batch_no = models.CharField(_("batch number"), max_length=40)
-    expiry_date = models.DateField(_("expiry date"))
+    expiry_date = models.DateField(_("expiry date"), validators=[within_dates])
     quantity_received = models.PositiveIntegerField(_("quantity received"))
     quantity_on_hand = models.IntegerField(_("quantity on hand"))
     received_by = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.params import within_dates
 from pharmacy.models import Medicine, StockBatch
 
 
@@ -69,7 +70,7 @@ class MedicineDetailSerializer(MedicineSerializer):
 
 class ReceiveSerializer(serializers.Serializer[Any]):
     batch_no = serializers.CharField(max_length=40)
-    expiry_date = serializers.DateField()
+    expiry_date = serializers.DateField(validators=[within_dates])  # as the model's field
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
 
