@@ -138,10 +138,12 @@ def alone() -> None:
     from core.parsers import nesting
 
     body = json.dumps({"book_no": "HB-1", "name": "Sunita Devi", "age_years": 41, "sex": "female", "area": "Kothur"})
-    message = "patient searched (search): 1 of filters {'search': '92537 05399'}"
+    phone = "patient searched (search): 1 of filters {'search': '92537 05399'}"
+    plain = "patient viewed: Sunita Devi, book HB-12, camp 3"
     for name, call in (
         ("nesting(body)", lambda: nesting(body)),
-        ("masked_text(message)", lambda: masked_text(message)),
+        ("masked_text(phone)", lambda: masked_text(phone)),
+        ("masked_text(plain)", lambda: masked_text(plain)),
     ):
         loops = 50_000
         started = time.perf_counter()
