@@ -4,9 +4,10 @@ A viewset names its `audit_type` and mixes in what it serves: `AuditedRetrieve` 
 `retrieve` as `<type>.viewed` (target, and `patient_id`/`visit_id`/`camp_id` when the
 record concerns a patient), `AuditedList` logs `list` as `<type>.<audit_list_kind>` with
 the filters used and the count. Domain reads (`@action`s such as a patient's status)
-call `audit_read` or `audit_list` of `AuditedReads`. Filters are handed over as given:
-building the event masks them (audit.sanitize: `?phone=` by its key, a phone number typed
-into any other filter where it stands).
+call `audit_read` or `audit_list` of `AuditedReads`. Filters are masked as audit.sanitize
+says: `?phone=` by its key when the event is built; over a model holding personal data each
+other filter term by `masked_term` (whole from 5 digits, or a digit or a comma); elsewhere a
+phone number typed into a filter where it stands.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from audit.catalogue import EventType, Kind
 from audit.event_types import EVENTS
 from audit.events import emit, scope_of, target_of
+from audit.sanitize import holds_personal_data, masked_term, sensitive_fields
 from core.views import page_of
 
 
@@ -67,7 +69,13 @@ class AuditedReads(GenericAPIView):  # type: ignore[type-arg]
     ) -> None:
         """Log a list or search: by default with the `audit_filters` used and the count found."""
         params = self.request.query_params
-        filters = {name: params[name] for name in self.audit_filters if params.get(name)}
+        personal = holds_personal_data(self.get_queryset().model)
+        by_key = set(sensitive_fields())  # masked by their key as the event is built
+        filters = {
+            name: params[name] if name in by_key else masked_term(params[name], personal=personal)
+            for name in self.audit_filters
+            if params.get(name)
+        }
         event = event or EVENTS.of(self.audit_type, self.audit_list_kind)
         emit(
             event,
