@@ -2,9 +2,10 @@
 
 `AuditedReadsAdmin` logs reads in admin as the API's viewsets do: a record's change
 page is `<type>.viewed` (with `patient_id`/`visit_id`/`camp_id` where it concerns a
-patient), a changelist is `<type>.searched` (the query and filters, masked as audit.sanitize
-says: a search over a sensitive field whole from five digits, any other where it holds a phone
-number; and the count) or `<type>.list_viewed`, a History page `<type>.history_viewed`.
+patient), a changelist is `<type>.searched` (the query and every other parameter as filters,
+masked as audit.sanitize says: over a model holding personal data each term by `masked_term`,
+elsewhere a phone number where it stands; and the count) or `<type>.list_viewed`, a History
+page `<type>.history_viewed`.
 
 django-simple-history 3.13's history version page is a form, and a POST to it
 reverts the record for any user who may merely *view* history (the Revert button
@@ -29,7 +30,7 @@ from audit.catalogue import Kind
 from audit.event_types import EVENTS
 from audit.events import emit, scope_of, target_of
 from audit.refusals import log_domain_refusal, log_refusal
-from audit.sanitize import masked_search
+from audit.sanitize import holds_personal_data, masked_search, masked_term
 from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.languages import english
@@ -79,10 +80,16 @@ class AuditedReadsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _list_event(self, request: HttpRequest, changelist: Any) -> None:
         query = request.GET.get("q", "")
-        filters = {k: v for k, v in request.GET.items() if k not in ("q", "p", "o", "_changelist_filters")}
+        personal = holds_personal_data(self.model)
+        filters = {
+            k: masked_term(str(v), personal=personal)
+            for k, v in request.GET.items()
+            if k not in ("q", "p", "o", "_changelist_filters")
+        }
         details: dict[str, Any] = {"filters": filters, "count": changelist.result_count}
         if query:
-            details["query"] = masked_search(query, self.get_search_fields(request))
+            looked_in = self.get_search_fields(request)
+            details["query"] = masked_term(query, personal=True) if personal else masked_search(query, looked_in)
         event = EVENTS.of(_audit_type(self.model), Kind.SEARCHED if query else Kind.LIST_VIEWED)
         emit(
             event,
@@ -166,9 +173,16 @@ class ServiceAdmin(AuditedHistoryAdmin):
         # service is handed that row (change_via) instead of loading it again.
         if request.method != "POST":
             return super().get_object(request, object_id, from_field)
-        queryset = self.get_queryset(request).select_for_update(of=("self",))
         try:
-            return queryset.get(pk=self.model._meta.pk.to_python(object_id))
+            pk = self.model._meta.pk.to_python(object_id)
+            shown = self.get_queryset(request)
+            # The lock is taken on the model's own rows, not on the admin's queryset: PostgreSQL refuses
+            # FOR UPDATE with GROUP BY (docs: SELECT, "The Locking Clause"), and a changelist queryset may
+            # aggregate (a medicine's stock). The admin's queryset still decides which rows it may open.
+            rows = self.model._default_manager.select_for_update(of=("self",))
+            rows = rows.filter(pk=pk, pk__in=shown.filter(pk=pk).values("pk"))
+            rows.query.select_related = shown.query.select_related  # the related rows it would have joined
+            return rows.get()
         except (self.model.DoesNotExist, ValidationError, ValueError):
             return None
 
