@@ -7,11 +7,14 @@ from functools import cached_property
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMIN
 from audit.history import AuditedHistory, AuditedModel
 from core.languages import LanguageField
+from core.params import within_dates
 
 
 class User(AuditedModel, AbstractUser):
@@ -38,6 +41,11 @@ class User(AuditedModel, AbstractUser):
         db_default="",
         help_text=_("The language MedCamp's screens are shown in for this user."),
     )
+
+    # Django's two, bounded as every date a person enters is (admin's user form shows both):
+    # 0001-01-01 saved was read back as year 0, a 500 on each sign-in and list after it.
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now, validators=[within_dates])
+    last_login = models.DateTimeField(_("last login"), blank=True, null=True, validators=[within_dates])
 
     class Meta:  # AuditedModel's Meta comes first in the bases: name the model as Django's user is named
         verbose_name = _("user")

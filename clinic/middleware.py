@@ -71,8 +71,9 @@ def refuse_nul(request: HttpRequest, names: list[str]) -> HttpResponse:
 
 class RefuseFarDatesMiddleware:
     """A lookup in the query string (admin's list filters and date hierarchy: `date__year`,
-    `timestamp__gte`) naming a year outside 1900 to 2999 is refused with 400, naming it
-    (core.params.far_lookups): Django's date arithmetic on it was a 500."""
+    `date__day`, `timestamp__gte`) naming a year outside 1900 to 2999, or a month, a day, an hour
+    past its bounds, is refused with 400, naming it (core.params.far_lookups): Django's date
+    arithmetic on it was a 500 (OverflowError on `date__day=99999999999999999999`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -80,20 +81,28 @@ class RefuseFarDatesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from clinic.errors import refuse
         from core.error_codes import ErrorCode
-        from core.params import EARLIEST, LATEST, far_lookups
+        from core.params import far_lookups
 
         far = far_lookups(request.GET)
         if not far:
             return self.get_response(request)
-        words = f"A year from {EARLIEST.year} to {LATEST.year}."
-        detail = f"{', '.join(far)} must name a year from {EARLIEST.year} to {LATEST.year}."
-        return refuse(request, ErrorCode.INVALID, detail, {name: [words] for name in far})
+        words = {name: _bounds(part, low, high) for name, (part, low, high) in far.items()}
+        detail = " ".join(f"{name} must be {text[:1].lower()}{text[1:]}" for name, text in words.items())
+        return refuse(request, ErrorCode.INVALID, detail, {name: [text] for name, text in words.items()})
+
+
+def _bounds(part: str, low: int, high: int) -> str:
+    if part in ("year", "iso_year"):
+        return f"A year from {low} to {high}."
+    article = "An" if part[0] in "aeiouh" else "A"  # an hour, an ISO week day
+    return f"{article} {part.replace('_', ' ').replace('iso', 'ISO')} from {low} to {high}."
 
 
 class BodyCheckMiddleware:
     """The body a request declares, checked before anything reads it or the query string
     (core.parsers.body_refusal): past DATA_UPLOAD_MAX_MEMORY_SIZE it is a 413 `body_too_large`,
-    a junk Content-Length or a charset that is no text encoding a 400, on every route."""
+    one sent in chunks with no Content-Length a 411 `length_required`, a junk Content-Length or a
+    charset that is no text encoding a 400, on every route."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -176,7 +176,7 @@ PASSWORD_HASHERS = [
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AuditedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RoleMatrixPermission"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],  # DRF's, never a 500 on a lone surrogate
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # DRF's, with a bound on nesting
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "core.ordering.Ordering"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from accounts.permissions import user_of
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from consultations.models import Dispense, Prescription
 from consultations.services.prescriptions import prescription_create, prescription_delete, prescription_update
+from core.forms import BoundedJSONField
 from pharmacy.models import Medicine
 
 
@@ -90,6 +92,8 @@ class PrescriptionAdmin(ServiceAdmin):
     raw_id_fields = ("consultation",)
     list_select_related = ("consultation__visit__patient", "consultation__visit__camp", "medicine")
     inlines = (DispenseInline,)
+    # time_slots typed as JSON: bounded as the API's bodies are (core.forms)
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONField}}
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         editable = ("medicine", "quantity", "days", "time_slots", "instructions")

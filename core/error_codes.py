@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error", 400, "the body is not well-formed JSON"
     BODY_TOO_DEEP = "body_too_deep", 400, "the JSON body nests arrays and objects more than 32 deep"
     BODY_TOO_LARGE = "body_too_large", 413, "the body is larger than 1 MiB (any route, admin forms too)"
+    LENGTH_REQUIRED = "length_required", 411, "a body sent without a Content-Length (`Transfer-Encoding: chunked`)"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "the body is not JSON"
     NOT_ACCEPTABLE = "not_acceptable", 406, "the client accepts no format the API answers in"
     METHOD_NOT_ALLOWED = "method_not_allowed", 405, "the path does not take this HTTP method"

@@ -13,6 +13,12 @@ in the reader's spreadsheet. Following OWASP's guidance
   beginning with `=` as a formula (https://openpyxl.readthedocs.io/en/stable/usage.html).
 - Leading whitespace hides nothing: " =1+1" is neutralised too, because an importer that trims
   spaces (LibreOffice's "Trim spaces" CSV option) would run what follows.
+- Nor does a leading control character: LibreOffice drops a leading NUL (U+0000) and imports
+  NUL followed by "=1+1" as the formula =1+1. So a cell that begins with any C0 control (U+0000
+  to U+001F) or DEL gets the quote, as one beginning with a tab or CR does, and so does one that
+  begins with = + - @ after spaces and control characters.
+- CSV text that looks like a number ("0012", "1e5") is read by LibreOffice as one (12, 100000): left
+  as is (OWASP's guidance does not cover it); XLSX keeps it text.
 
 An XLSX cell cannot hold a control character other than tab, line feed and carriage return
 (XML 1.0 forbids them; openpyxl raises IllegalCharacterError): each is written as U+FFFD, so a
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,8 +44,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@")  # after any leading whitespace
-CONTROL_STARTS = ("\t", "\r")  # as the very first character
+FORMULA_STARTS = ("=", "+", "-", "@")  # after any leading whitespace and control characters
+CONTROL_STARTS = tuple(map(chr, [*range(0x20), 0x7F]))  # C0 and DEL (tab and CR among them), first
+LEADING = re.compile(r"^[\s\x00-\x1f\x7f]+")  # what an importer may drop or trim before a formula
 CSV_QUOTED = frozenset(',;\t"\r\n')
 AS_GIVEN = (int, float, Decimal, dt.date, dt.time)  # bool is an int; datetime is a date
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet's name
@@ -50,7 +58,7 @@ class Bold(list[Any]):
 
 def starts_a_formula(text: str) -> bool:
     """Whether a spreadsheet could take `text` as a formula (OWASP's leading characters)."""
-    return text.startswith(CONTROL_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+    return text.startswith(CONTROL_STARTS) or LEADING.sub("", text, count=1).startswith(FORMULA_STARTS)
 
 
 def csv_cell(value: Any) -> str:

@@ -58,9 +58,11 @@ LATEST = dt.date(2999, 12, 31)
 
 
 def within_dates(value: dt.date) -> None:
-    """A model field's validator: every date a person enters (a camp's day, a batch's expiry) lies
-    from EARLIEST to LATEST, as every date parameter does, so no stored date overflows later."""
-    if not EARLIEST <= value <= LATEST:
+    """A model field's validator: every date or datetime a person enters (a camp's day, a batch's
+    expiry, a user's date joined) lies from EARLIEST to LATEST, as every date parameter does, so no
+    stored date overflows later (year 1 moved to UTC is year 0, which no `datetime` reads back)."""
+    day = value.date() if isinstance(value, dt.datetime) else value  # a datetime compares with no date
+    if not EARLIEST <= day <= LATEST:
         raise ValidationError(
             _("Enter a date from %(first)s to %(last)s."),
             code="date_out_of_range",
@@ -89,19 +91,55 @@ def _refused(name: str, sentence: Any) -> DomainError:
 
 
 # Django admin hands `<field>__<lookup>=<value>` from the query string (its list filters, its date
-# hierarchy) to Django, which fails on a year it cannot hold: 9999 plus a year, year 1 moved to UTC.
+# hierarchy) to Django, which fails on a year it cannot hold (9999 plus a year, year 1 moved to
+# UTC) and on a part past what a C long holds (`date__day=99999999999999999999`: OverflowError).
+# Each part a date or time lookup names is a whole number within its bounds (Django's docs,
+# "Field lookups": week_day 1 (Sunday) to 7, iso_week_day 1 (Monday) to 7, week 1 to 53).
 YEAR_LOOKUPS = ("year", "iso_year")
+PART_BOUNDS = {
+    "year": (EARLIEST.year, LATEST.year),
+    "iso_year": (EARLIEST.year, LATEST.year),
+    "quarter": (1, 4),
+    "month": (1, 12),
+    "week": (1, 53),
+    "day": (1, 31),
+    "week_day": (1, 7),
+    "iso_week_day": (1, 7),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+}
+COMPARISONS = ("exact", "gt", "gte", "lt", "lte", "in", "range")
 _LEADING_YEAR = re.compile(r"\s*(-?\d+)-")
 
 
-def far_lookups(query: Any) -> list[str]:
-    """The lookup parameters of a query (`date__year`, `timestamp__gte`) naming a year outside
-    EARLIEST..LATEST: a year lookup's value, or the year a date or a datetime begins with."""
-    return [name for name, values in query.lists() if "__" in name and any(_far(name, v) for v in values)]
+def far_lookups(query: Any) -> dict[str, tuple[str, int, int]]:
+    """The lookup parameters of a query (`date__year`, `date__day`, `timestamp__gte`) naming a part
+    of a date past its bounds, each with the part (`year`, `day`) and its bounds: a part lookup's
+    value (a list, for `__in` and `__range`), or the year a date or a datetime begins with."""
+    far = {}
+    for name, values in query.lists():
+        part = lookup_part(name)
+        if part is not None and any(_out_of_bounds(part, value) for value in values):
+            far[name] = (part, *PART_BOUNDS[part])
+        elif part is None and "__" in name and any(_far_year(value) for value in values):
+            far[name] = ("year", EARLIEST.year, LATEST.year)
+    return far
 
 
-def _far(name: str, value: str) -> bool:
-    if name.rsplit("__", 1)[1] in YEAR_LOOKUPS:
-        return whole_number(value, EARLIEST.year, LATEST.year) is None
+def lookup_part(name: str) -> str | None:
+    """The part of a date a lookup names (`date__month`, `date__month__gte`: `month`), or None."""
+    parts = name.split("__")[1:]
+    if parts and parts[-1] in COMPARISONS and len(parts) > 1:
+        parts.pop()
+    return parts[-1] if parts and parts[-1] in PART_BOUNDS else None
+
+
+def _out_of_bounds(part: str, value: str) -> bool:
+    low, high = PART_BOUNDS[part]
+    return any(whole_number(item.strip(), low, high) is None for item in value.split(","))
+
+
+def _far_year(value: str) -> bool:
     years = [found[1] for item in value.split(",") if (found := _LEADING_YEAR.match(item))]
     return any(whole_number(year, EARLIEST.year, LATEST.year) is None for year in years)

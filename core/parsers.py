@@ -9,6 +9,12 @@ Every body on every route (the API, admin's forms, /metrics) is at most Django's
 DATA_UPLOAD_MAX_MEMORY_SIZE: `body_refusal` reads the declared Content-Length (and the
 charset), before anything reads the body or the query string (clinic.middleware.BodyCheckMiddleware),
 so a larger body is a 413 `body_too_large`, not Django's HTML "Bad Request" (RequestDataTooBig).
+A body sent without a Content-Length (`Transfer-Encoding: chunked`) is a 411 `length_required`:
+Django reads only CONTENT_LENGTH bytes, so it was read as empty, whatever its size.
+
+A JSON string may escape a lone surrogate (`"\\ud800"`: RFC 8259 section 8.2 leaves its meaning
+unpredictable), which no UTF-8 answer can echo: such a body is a 400 `parse_error`, as a body
+that is not text in its charset is, since it holds no Unicode text either.
 """
 
 from __future__ import annotations
@@ -56,6 +62,16 @@ def too_deep() -> DomainError:
     )
 
 
+def holds_lone_surrogate(data: Any) -> bool:
+    """Whether a decoded body's text (keys or values, at any depth) holds a lone surrogate: UTF-8
+    has no form for one, so encoding the whole, once, in C, raises exactly then."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing a body nested deeper than MAX_DEPTH before decoding it."""
 
@@ -70,9 +86,12 @@ class JSONParser(parsers.JSONParser):
         if nesting(text) > MAX_DEPTH:
             raise too_deep()
         try:
-            return json.loads(text, parse_constant=strict_constant if self.strict else None)
+            data = json.loads(text, parse_constant=strict_constant if self.strict else None)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        if holds_lone_surrogate(data):
+            raise ParseError("JSON parse error - a string holds a lone surrogate (\\uD800 to \\uDFFF outside a pair).")
+        return data
 
 
 class Request(WSGIRequest):
@@ -113,6 +132,11 @@ def _not_text(charset: str) -> bool:
 def body_refusal(request: Any) -> DomainError | None:
     """Why the body a request declares (its Content-Length and charset) is refused, or None; in
     English, as the request's language is not known yet."""
+    if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+        return DomainError(
+            "A body must be sent with a Content-Length header, not in chunks (Transfer-Encoding).",
+            code=ErrorCode.LENGTH_REQUIRED,
+        )
     size = whole_number(request.META.get("CONTENT_LENGTH") or "0", 0, 2**63)
     if size is None:
         return _header_refusal("Content-Length", "A whole number of bytes.")

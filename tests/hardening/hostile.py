@@ -219,6 +219,25 @@ def problem(route: Route, answer: Answer) -> str | None:
     return None
 
 
+LONE_SURROGATES = ["\ud800", "a\udfff", "\udbff\udbff", "\ude00\ud83d"]  # high or low, alone or reversed
+
+
+def lone_surrogate_bodies() -> dict[str, bytes]:
+    """A lone surrogate in every string field: each domain model's field names (choice fields
+    among them: sex, status, counselling_status, type, priority, role) and the auth endpoints',
+    as `\\ud800` escapes in the raw JSON (its UTF-8 is valid; only the decoded text is not)."""
+    names = {"username", "password", "refresh", "role", "roles", "name", "sex", "status", "priority", "type"}
+    for label in DOMAIN_APPS:
+        for model in apps.get_app_config(label).get_models():
+            names.update(f.name for f in model._meta.get_fields() if not f.is_relation or f.many_to_one)
+    bodies = {}
+    for text in LONE_SURROGATES:
+        fields: dict[str, Any] = dict.fromkeys(sorted(names), text)
+        bodies[f"{text!r} in every field"] = json.dumps(fields).encode()
+        bodies[f"{text!r} as a key, deep"] = json.dumps({"prescriptions": [{text: [text]}], "name": "x"}).encode()
+    return bodies
+
+
 def domain_rows() -> dict[str, int]:
     """Rows of every domain table (their history tables too), and of the role groups."""
     counted = {"auth.Group": Group.objects.count()}

@@ -21,7 +21,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.hostile import WRITES, Answer, Route, call, domain_rows, identities, problem, routes
+from tests.hardening.hostile import (
+    WRITES,
+    Answer,
+    Route,
+    call,
+    domain_rows,
+    identities,
+    lone_surrogate_bodies,
+    problem,
+    routes,
+)
 from tests.hardening.hostile_world import snapshot, world
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +81,7 @@ BODIES = [
     ("multipart, no boundary", "multipart/form-data", b"--\r\n\x00\xff"),
     ("multipart junk", "multipart/form-data; boundary=zz", b"\xff\x00 no boundary in here"),
     ("zlib charset", "application/json; charset=zlib", zlib.compress(b"{}" * 100_000)),
+    *[(name, "application/json", body) for name, body in lone_surrogate_bodies().items()],
 ]
 PARAMETERS = [
     *("page", "page_size", "ordering", "camp", "doctor", "patient", "visit", "search", "book_no", "name", "area"),

@@ -8,17 +8,23 @@ import json
 import zlib
 
 import pytest
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
+from consultations.models import Prescription
 from core.error_codes import ErrorCode
-from core.params import EARLIEST, LATEST, whole_number
+from core.forms import BoundedJSONField
+from core.params import EARLIEST, LATEST, far_lookups, whole_number
 from core.parsers import MAX_DEPTH, nesting
-from tests.factories import CampFactory
+from tests.factories import CampFactory, ConsultationFactory, MedicineFactory, PrescriptionFactory, UserFactory
 from tests.hardening.hostile import Route, call, identities, problem
 from tests.hardening.hostile_world import world
+from tests.hardening.test_entered_dates import admin_forms
 
 pytestmark = pytest.mark.django_db
 DEEP = "[" * 1000 + "]" * 1000
@@ -171,3 +177,94 @@ def test_nesting_counts_brackets_outside_strings_exactly(value):
 def test_nesting_is_one_pass_on_strings_that_never_end():
     assert nesting('"\\"' * 300_000 + "[[[") == 0  # one unterminated string: the rest is its text
     assert nesting("[" * 100_000) == 100_000
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date__year=2000&date__month=1&date__day=99999999999999999999",
+        "date__year=2000&date__month=99999999999999999999",
+        "date__month=13",
+        "date__day=0",
+        "date__week=54",
+        "date__week_day=8",
+        "date__iso_week_day=0",
+        "date__quarter=5",
+        "timestamp__hour=24",
+        "timestamp__minute=60",
+        "timestamp__second=99999999999999999999",
+        "date__day__gte=99999999999999999999",
+        "date__year__gte=99999",
+    ],
+)
+def test_a_part_of_a_date_past_its_bounds_in_an_admin_lookup_is_a_400_naming_it(query, wsgi_in_test):
+    world()
+    admin = next(i for i in identities() if i.name == "admin")
+    name = query.split("&")[-1].split("=")[0]
+    for page in ["/admin/camps/medicalcamp/", "/admin/audit/auditevent/"]:
+        answer = call("GET", page, query=query, headers=admin.headers)
+        assert answer.status == 400 and answer.body.decode().startswith(f"{name} must be "), (page, answer.body)
+
+
+def test_the_parts_within_bounds_pass_and_each_refusal_says_its_bounds(wsgi_in_test):
+    world()
+    admin = next(i for i in identities() if i.name == "admin")
+    for query in ["date__year=2026&date__month=12&date__day=31", "date__year=2026&date__month=1"]:
+        assert call("GET", "/admin/camps/medicalcamp/", query=query, headers=admin.headers).status == 200
+    query = QueryDict("date__month=0&date__hour=24&date__week_day=1&status__exact=planned&date__year=1899")
+    assert far_lookups(query) == {"date__month": ("month", 1, 12), "date__hour": ("hour", 0, 23)} | {
+        "date__year": ("year", EARLIEST.year, LATEST.year)
+    }
+    answer = call("GET", "/admin/camps/medicalcamp/", query="date__hour=24", headers=admin.headers)
+    assert answer.status == 400 and answer.body == b"date__hour must be an hour from 0 to 23."
+
+
+HOSTILE_JSON = {
+    "digits": "9" * 5000,
+    "arrays": "[" * 2000,
+    "many arrays": "[" * 100_000,
+    "objects": '{"a":' * 5000,
+    "surrogate": '["\\ud800"]',
+    "surrogate key": '{"\\udfff": 1}',
+}
+
+
+@pytest.mark.parametrize("field", ["time_slots", "initial-time_slots"])
+@pytest.mark.parametrize("name", list(HOSTILE_JSON))
+def test_hostile_json_in_admins_prescription_form_is_a_form_error(client, field, name):
+    client.force_login(UserFactory(is_superuser=True))
+    consultation, medicine = ConsultationFactory(), MedicineFactory()
+    rx = PrescriptionFactory(time_slots=["morning"])
+    form = {"consultation": consultation.pk, "medicine": medicine.pk, "quantity": "5", "days": "5"}
+    form |= {"time_slots": '["night"]', "initial-time_slots": "[]", "instructions": "", field: HOSTILE_JSON[name]}
+    for page in ["/admin/consultations/prescription/add/", f"/admin/consultations/prescription/{rx.pk}/change/"]:
+        response = client.post(page, form)
+        assert response.status_code in (200, 302), (page, response.status_code)
+        if field == "time_slots":  # the form again, with the error on the field
+            assert response.status_code == 200 and response.context["adminform"].form.errors["time_slots"]
+    if field == "time_slots":
+        assert Prescription.objects.count() == 1 and Prescription.objects.get().time_slots == ["morning"]
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [('["night"]', False), ("[" * 32 + "]" * 32, False), ("[" * 33 + "]" * 33, True), ('"\\ud83d\\ude00"', False)],
+)
+def test_the_admins_json_field_takes_what_the_api_takes(text, refused):
+    try:
+        BoundedJSONField().clean(text)
+    except ValidationError as error:
+        assert refused and error.code == "too_deep"
+    else:
+        assert not refused
+
+
+def test_every_json_field_in_an_admin_form_is_bounded():
+    found = {
+        f"{form._meta.model._meta.label}.{name}": type(field)
+        for form in admin_forms(UserFactory(is_superuser=True))
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.JSONField)
+    }
+    assert "consultations.Prescription.time_slots" in found
+    assert set(found.values()) == {BoundedJSONField}, found

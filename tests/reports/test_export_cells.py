@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core import exports
 
@@ -31,6 +32,11 @@ HOSTILE = [
     "\tplain after a tab",
     "   =1+1",  # leading spaces: an importer that trims them would run the rest
     "\n@SUM(1+1)",
+    "\x00=1+1",  # LibreOffice drops the NUL and runs the rest
+    "\x1b+1",
+    "\x7f@SUM(1+1)",
+    "\x01plain after a control character",
+    " \x00 \u3000\x0b-2+3",  # spaces and controls mixed before the formula
 ]
 HARMLESS = ["Sunita Devi", "0-4", "60+", "a-b", "2026-03-14", "it's", "x=1", ""]
 NUMBERS = [0, 7, -5, 2.5, -1.5, Decimal("-3.25"), Decimal("12")]
@@ -55,7 +61,8 @@ def test_a_hostile_csv_cell_gets_one_quote_in_front(text):
 def test_a_hostile_xlsx_cell_is_a_string_cell_as_typed(text):
     (cell,) = xlsx_cells([text])[0]
     assert cell.data_type == "s"
-    assert cell.value == text.replace("\r", "\n")  # XML reads a carriage return as a line feed (XML 1.0, 2.11)
+    # XML reads a carriage return as a line feed (XML 1.0, 2.11); a character XLSX cannot hold is U+FFFD
+    assert cell.value == ILLEGAL_CHARACTERS_RE.sub("\ufffd", text.replace("\r", "\n"))
 
 
 def test_text_that_is_no_formula_is_left_as_typed():
