@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -45,11 +46,16 @@ TokenPair = inline_serializer(
 )
 
 
-class LoginView(APIView):
+class LoginView(Idempotent, APIView):
+    """The password is checked before the transaction opens (its hash is slow: it would hold
+    SQLite's write lock); what a sign-in writes (last_login, the auth.login event, the refresh
+    token's OutstandingToken row) and the answer are then one transaction."""
+
     authentication_classes: list[Any] = []
     audit_resource = "auth"
     audit_action = "login"
     more_errors = {"POST": (401, 429)}
+    one_transaction = False
 
     @extend_schema(request=LoginSerializer, responses={200: TokenPair})
     def post(self, request: Request) -> Response:
@@ -58,10 +64,11 @@ class LoginView(APIView):
             user = sign_in(request._request, data["username"], data["password"])
         except SignInRefused as refused:
             raise _refusal(refused) from None
-        user_logged_in.send(sender=User, request=request._request, user=user)
-        refresh = RefreshToken.for_user(user)
-        body = {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
-        return Response(body)
+        with transaction.atomic():
+            user_logged_in.send(sender=User, request=request._request, user=user)
+            refresh = RefreshToken.for_user(user)
+            body = {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
+        return Response(body)  # plain data by now: rendering it asks the database nothing
 
 
 def _refusal(refused: SignInRefused) -> DomainError:
@@ -89,7 +96,7 @@ class Throttled(DomainError):
         self.wait = retry_after  # DRF's handler sends it as the Retry-After header
 
 
-class RefreshView(APIView):
+class RefreshView(Idempotent, APIView):
     authentication_classes: list[Any] = []
     audit_resource = "auth"
     audit_action = "refresh"

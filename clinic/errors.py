@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import DisallowedHost
@@ -17,17 +18,19 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit import event_types as E
-from audit.events import build_event, record_event, write
+from audit import store
+from audit.events import build_event, built, record_event, write
 from audit.refusals import log_refusal
 from core import db_limits
 from core.error_codes import ErrorCode
 from core.errors import DomainError, NotFound, error_body
+from core.idempotency import keep_if_refused
 from core.params import whole_number
+from core.renderers import JSONRenderer
 from core.serializers import MAX_ID
 
 _VERBS: dict[str, str] = {
@@ -81,7 +84,8 @@ def _audit_refusal(
     if record is None and "pk" in kwargs:
         record = _named_record(view, kwargs["pk"])
     detail, fields = in_english(exc, body)
-    log_refusal(
+    refusal = partial(
+        log_refusal,
         E.EVENTS.attempt(resource, verb),
         code=body["code"],
         detail=f"{method} {status_code}: {detail}",
@@ -92,6 +96,19 @@ def _audit_refusal(
         status=status_code,
         scope=_named_in_body(request),
     )
+    if not keep_if_refused(refusal):  # a write's transaction rolls back first (core.idempotency)
+        refusal()
+
+
+def _keep_failure(sender: Any, record: dict[str, Any], **kwargs: Any) -> None:
+    """A failure event a refused write logged before its refusal (a rejected token, a failed
+    sign-in) is stored again once the write's transaction has rolled back; the other sinks
+    heard of it already. Connected when this module loads, with the URLconf (clinic.metrics)."""
+    if record["outcome"] == "failure":
+        keep_if_refused(partial(store.insert, record))
+
+
+built.connect(_keep_failure, dispatch_uid="clinic.errors.keep_failure")
 
 
 def in_english(exc: exceptions.APIException, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -210,9 +227,8 @@ def handler500(request: HttpRequest) -> Any:
 def _unavailable(request: Any, answer: Any, exc: Exception) -> Any:
     """503 in the error shape, `database_busy` for a wait that ran out (core.db_limits) and else
     `database_unavailable`, logged to the sinks that need no database. The failed statement's
-    transaction has rolled back (each write service is one `atomic`; a keyed write's outer
-    transaction stores no answer of 5xx, and PostgreSQL ends a failed transaction's COMMIT in a
-    rollback): the write and its own audit events never commit."""
+    transaction has rolled back (each API write and its answer are one transaction, rolled back
+    on any error: core.idempotency): the write and its own audit events never commit."""
     busy = db_limits.busy(exc)
     code = ErrorCode.DATABASE_BUSY if busy else ErrorCode.DATABASE_UNAVAILABLE
     why = "the database was busy (a lock or statement timeout)" if busy else "the database cannot be reached"

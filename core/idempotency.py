@@ -15,6 +15,15 @@ process). A repeat then gets:
 
 Keys are per user. Without the header nothing changes. Login and refresh take no key: they
 write no record and their answers hold tokens, which are never stored.
+
+Every write, keyed or not, runs in one transaction with the building of its answer (the
+view's serializer data and the rendering), so a write never commits under an error answer:
+any error before the answer rolls it all back, a refusal (4xx) and a busy database (503)
+alike. What a refusal must leave behind, its audit events, is kept by `keep_if_refused`:
+run after the rollback (a keyed refusal: its handler ran in a savepoint, rolled back, and the
+events are stored with its answer). In production that is one transaction in place of the
+service's own, whose `atomic` becomes one SAVEPOINT pair inside it (a keyed write's handler
+adds one more pair).
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +55,21 @@ KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[
 
 replayed = Signal()  # sender=IdempotentAnswer, answer=<IdempotentAnswer>
 PRUNE_EVERY = 300
+# What the write running now keeps should it be refused (None outside a write's transaction).
+_KEPT: ContextVar[list[Callable[[], Any]] | None] = ContextVar("medcamp_kept_if_refused", default=None)
+
+
+def keep_if_refused(keep: Callable[[], Any]) -> bool:
+    """Run `keep` after this write's transaction rolls back, should the write be refused (4xx).
+
+    False outside a write's transaction (a read, a command): the caller does it now. Dropped
+    when the write commits (what it kept committed with it) or fails with a 5xx.
+    """
+    kept = _KEPT.get()
+    if kept is None:
+        return False
+    kept.append(keep)
+    return True
 
 
 class ThisProcess:
@@ -182,31 +208,57 @@ def _try_database_lock(user_id: int, key: str) -> bool:
 
 
 class Idempotent:
-    """Mixed into an API view (before APIView): keyed writes run as described above."""
+    """Mixed into an API view (before APIView): each write runs as one transaction, keyed ones as above.
+
+    A view that must do slow work before its writes begin (login's password hash, which would
+    hold SQLite's write lock) sets `one_transaction = False` and opens its own.
+    """
 
     held_key: Claim | None = None
+    one_transaction = True
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not keyed(request):
+        if request.method not in WRITES or not self.one_transaction:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        kept: list[Callable[[], Any]] = []
+        token = _KEPT.set(kept)
         try:
-            with transaction.atomic():  # the write and its stored answer commit together
+            with transaction.atomic():  # the write and its answer (and a keyed answer's storing) commit together
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-                if self.held_key is not None:
+                if callable(getattr(response, "render", None)):
+                    response.render()  # the answer's last queries run here too, never after the commit
+                refused = bool(getattr(response, "exception", False))  # DRF's handler answered an error
+                if refused and response.status_code < 500 and self.held_key is not None:
+                    _KEPT.set(None)  # its handler's savepoint rolled back; the key stays held
+                    _run(kept)  # in the transaction that stores the refusal as the key's answer
+                elif refused:
+                    transaction.set_rollback(True)  # a refusal or a busy database: nothing of it commits
+                if self.held_key is not None and response.status_code < 500:
                     self.held_key.keep(response)
-            return response
         finally:
+            _KEPT.reset(token)
             if self.held_key is not None:
                 self.held_key.release()
+        if refused and response.status_code < 500:
+            _run(kept)  # after the rollback, in autocommit
+        return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        if keyed(request) and request.user.is_authenticated:
+        if keyed(request) and request.user.is_authenticated and self.one_transaction:
             held = claim(request)
             if isinstance(held, Claim):
                 self.held_key = held
+                method = (request.method or "").lower()
+                if hasattr(self, method):  # its own savepoint: a refusal rolls back all it wrote
+                    setattr(self, method, transaction.atomic(getattr(self, method)))
             else:  # a repeat: this request's handler answers with the stored answer, nothing runs
                 setattr(self, (request.method or "").lower(), _answer(held))
+
+
+def _run(kept: list[Callable[[], Any]]) -> None:
+    while kept:
+        kept.pop(0)()
 
 
 def _answer(response: HttpResponse) -> Any:
