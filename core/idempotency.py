@@ -31,12 +31,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.dispatch import Signal
 from django.http import HttpResponse
 from django.utils import timezone
@@ -220,10 +221,15 @@ class Idempotent:
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if request.method not in WRITES or not self.one_transaction:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        block = transaction.atomic()  # the write and its answer (and a keyed answer's storing) commit together
+        try:
+            block.__enter__()
+        except DatabaseError:  # no transaction opens (the database is down): the view's handler answers 503
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         kept: list[Callable[[], Any]] = []
         token = _KEPT.set(kept)
         try:
-            with transaction.atomic():  # the write and its answer (and a keyed answer's storing) commit together
+            with _entered(block):
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
                 if callable(getattr(response, "render", None)):
                     response.render()  # the answer's last queries run here too, never after the commit
@@ -254,6 +260,18 @@ class Idempotent:
                     setattr(self, method, transaction.atomic(getattr(self, method)))
             else:  # a repeat: this request's handler answers with the stored answer, nothing runs
                 setattr(self, (request.method or "").lower(), _answer(held))
+
+
+@contextmanager
+def _entered(block: Any) -> Iterator[None]:
+    """An atomic block already entered, left as `with` would leave it."""
+    try:
+        yield
+    except BaseException as exc:
+        if not block.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        block.__exit__(None, None, None)
 
 
 def _run(kept: list[Callable[[], Any]]) -> None:
